@@ -1,0 +1,62 @@
+# xdperf build. `make test` and `make demo` are the two entry points the README promises;
+# both install what is missing first (scripts/install-deps.sh), so they work on a fresh machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+NODE_BIN := node_modules/.bin
+WASI_CC := clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra -Werror
+
+GO_PLUGINS := simpleudp
+C_PLUGINS := tcpsyn
+FIXTURES := $(basename $(notdir $(wildcard test/fixtures/*.c)))
+
+.PHONY: build deps ts plugins fixtures test test-ts demo clean \
+	$(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
+
+deps:
+	@scripts/install-deps.sh
+
+build: ts plugins
+
+ts: node_modules
+	$(NODE_BIN)/tsc -p tsconfig.json
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+# --- plugins -----------------------------------------------------------------
+plugins: $(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
+
+$(addprefix plugin-,$(GO_PLUGINS)): plugin-%:
+	@scripts/build-go-plugin.sh $*
+
+$(addprefix plugin-,$(C_PLUGINS)): plugin-%: plugins/%/out/%.wasm
+
+plugins/tcpsyn/out/tcpsyn.wasm: $(wildcard plugins/tcpsyn/*.c plugins/tcpsyn/*.h plugins/sdk/c/*.h plugins/sdk/c/*.c)
+	@mkdir -p $(dir $@)
+	$(WASI_CC) -mexec-model=reactor -Iplugins/sdk/c -o $@ $(filter %.c,$^)
+
+# --- test fixtures: deliberately broken plugins, one per refusal ---------------
+fixtures: $(addprefix test/fixtures/out/,$(addsuffix .wasm,$(FIXTURES)))
+
+test/fixtures/out/%.wasm: test/fixtures/%.c test/fixtures/fixture.h
+	@mkdir -p $(dir $@)
+	$(WASI_CC) $$(sed -n 's|^// build-flags: ||p' $<) -o $@ $<
+
+# --- tests -------------------------------------------------------------------
+test: deps
+	$(MAKE) build fixtures
+	$(MAKE) test-ts
+
+test-ts:
+	$(NODE_BIN)/uvu dist/test '\.test\.js$$'
+
+# --- the README's main job -----------------------------------------------------
+demo: deps
+	$(MAKE) build
+	@scripts/demo.sh
+
+clean:
+	rm -rf dist plugins/*/out test/fixtures/out
