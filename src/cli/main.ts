@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * The xdperf command line. Exit codes: 0 success, 1 a user error (one line on stderr),
+ * 2 a malformed command line.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { XdperfError } from '../errors.js';
+import { fromPackageRoot } from '../paths.js';
+import { runPluginsCommand } from './plugins-command.js';
+import { runTemplatesCommand } from './templates-command.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function version(): string {
+  return (JSON.parse(readFileSync(fromPackageRoot('package.json'), 'utf8')) as { version: string }).version;
+}
+
+function pluginOptions(command: Command): Command {
+  return command
+    .option('-c, --config <profile.yaml>', 'run profile: a YAML file holding any of these options (flags override it)')
+    .option('-p, --plugin <path|name>', 'plugin: a .wasm file, or a name looked up on the plugin search path')
+    .addOption(new Option('--plugin-dir <dir>', 'extra directory searched for plugins first (repeatable)').argParser(collect))
+    .option('--plugin-config <file>', "plugin's config as a YAML or JSON file")
+    .addOption(new Option('--set <key=value>', 'set one plugin config key (repeatable, overrides --plugin-config)').argParser(collect))
+    .option('--templates <n>', 'templates to ask the plugin for (the request\'s count)', undefined)
+    .option('--plugin-timeout <duration>', 'time limit for each plugin call, e.g. 500ms, 5s (default 5s)')
+    .option('--plugin-memory <size>', 'cap on the plugin\'s memory, e.g. 64m (default 256m)')
+    .option('--plugin-output <size>', 'size of the buffer the plugin writes its JSON into (default 1m)')
+    .option('--dev <interface>', 'interface whose MAC, MTU and neighbour table fill the plugin request')
+    .option('-v, --verbose', 'also show plugin debug lines (its stdout and stderr among them)');
+}
+
+function buildProgram(): Command {
+  const program = new Command('xdperf')
+    .description('High-rate packet generator: WebAssembly plugins describe packets, a native core sends them.')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  pluginOptions(
+    program
+      .command('templates')
+      .description('dry run: load a plugin, print each template decoded layer by layer, optionally write a pcap'),
+  )
+    .option('--pcap <file>', 'write the templates to a pcap file (tcpdump, tshark, Wireshark)')
+    .option('--json', 'print one JSON document instead of text')
+    .action((flags) => runTemplatesCommand(flags));
+
+  program
+    .command('plugins')
+    .description('list the plugins on the search path, with size, exports and whether each loads')
+    .addOption(new Option('--plugin-dir <dir>', 'extra directory to search first (repeatable)').argParser(collect))
+    .option('--json', 'print JSON instead of a table')
+    .action((flags) => runPluginsCommand(flags));
+
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof XdperfError) {
+      process.stderr.write(`xdperf: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`xdperf: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

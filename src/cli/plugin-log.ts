@@ -1,0 +1,42 @@
+/**
+ * Plugin log lines and metrics as the user sees them: on stderr, `plugin <name> <level>: ...`,
+ * debug lines (plugin stdout/stderr among them) only with --verbose; with --json they are
+ * collected into the command's JSON output instead.
+ */
+import type { LogLevel } from '../plugin/protocol.js';
+import type { PluginListener } from '../plugin/plugin-session.js';
+
+export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
+
+export interface LogRecord {
+  level: (typeof LOG_LEVEL_NAMES)[number];
+  message: string;
+}
+
+export interface MetricRecord {
+  name: string;
+  value: number;
+  timestamp: string;
+}
+
+export class PluginLog implements PluginListener {
+  readonly logs: LogRecord[] = [];
+  readonly metrics: MetricRecord[] = [];
+
+  constructor(
+    private readonly plugin: string,
+    private readonly echo: boolean,
+    private readonly verbose: boolean,
+  ) {}
+
+  log(level: LogLevel, message: string): void {
+    const record = { level: LOG_LEVEL_NAMES[level], message };
+    this.logs.push(record);
+    if (this.echo && (level > 0 || this.verbose)) process.stderr.write(`plugin ${this.plugin} ${record.level}: ${message}\n`);
+  }
+
+  metric(name: string, value: number, timestampMs: number): void {
+    const timestamp = Number.isFinite(timestampMs) && Math.abs(timestampMs) < 8.64e15 ? new Date(timestampMs).toISOString() : String(timestampMs);
+    this.metrics.push({ name, value, timestamp });
+  }
+}
