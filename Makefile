@@ -5,7 +5,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 NODE_BIN := node_modules/.bin
-WASI_CC := clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra -Werror
+# --strip-debug: Debian's wasi-libc carries DWARF that would triple module size;
+# the name section stays, so traps still name functions.
+WASI_CC := clang --target=wasm32-wasi --sysroot=/usr -std=c11 -O2 -Wall -Wextra -Werror -Wl,--strip-debug
 
 GO_PLUGINS := simpleudp
 C_PLUGINS := tcpsyn
@@ -23,7 +25,7 @@ ts: node_modules
 	$(NODE_BIN)/tsc -p tsconfig.json
 
 node_modules: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund --loglevel=error
 	@touch node_modules
 
 # --- plugins -----------------------------------------------------------------
@@ -32,7 +34,8 @@ plugins: $(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
 $(addprefix plugin-,$(GO_PLUGINS)): plugin-%:
 	@scripts/build-go-plugin.sh $*
 
-$(addprefix plugin-,$(C_PLUGINS)): plugin-%: plugins/%/out/%.wasm
+# A pattern replaces only its first %, so plugin-X: plugins/X/out/X.wasm is spelled out.
+$(foreach p,$(C_PLUGINS),$(eval plugin-$(p): plugins/$(p)/out/$(p).wasm))
 
 plugins/tcpsyn/out/tcpsyn.wasm: $(wildcard plugins/tcpsyn/*.c plugins/tcpsyn/*.h plugins/sdk/c/*.h plugins/sdk/c/*.c)
 	@mkdir -p $(dir $@)
@@ -41,7 +44,8 @@ plugins/tcpsyn/out/tcpsyn.wasm: $(wildcard plugins/tcpsyn/*.c plugins/tcpsyn/*.h
 # --- test fixtures: deliberately broken plugins, one per refusal ---------------
 fixtures: $(addprefix test/fixtures/out/,$(addsuffix .wasm,$(FIXTURES)))
 
-test/fixtures/out/%.wasm: test/fixtures/%.c test/fixtures/fixture.h
+# Fixtures link the C SDK through their build-flags line, so they depend on it too.
+test/fixtures/out/%.wasm: test/fixtures/%.c test/fixtures/fixture.h $(wildcard plugins/sdk/c/*.h plugins/sdk/c/*.c)
 	@mkdir -p $(dir $@)
 	$(WASI_CC) $$(sed -n 's|^// build-flags: ||p' $<) -o $@ $<
 

@@ -58,8 +58,7 @@ export function parseTemplates(plugin: string, output: string): PacketTemplate[]
   try {
     json = JSON.parse(output);
   } catch (error) {
-    const preview = output.length > 40 ? `${output.slice(0, 40)}...` : output;
-    throw new PluginError(plugin, `returned text that is not JSON (${(error as Error).message}): ${JSON.stringify(preview)}`, 'validate');
+    throw new PluginError(plugin, `returned text that is not JSON: ${(error as Error).message}`, 'validate');
   }
   if (!validate(json)) {
     const error = validate.errors![0]!;
