@@ -1,0 +1,331 @@
+/*
+ * tcpsyn: IPv4 TCP SYN templates for load-balancer and SYN-handling tests.
+ *
+ * Config (all keys optional except src_ip and dst_ip; others are refused):
+ *   src_ip, dst_ip   dotted quad
+ *   dst_port         1..65535, default 80
+ *   src_port_base    1..65535, default 1024; template i sends from port
+ *                    src_port_base + i, so N templates are N flows
+ *   templates        1..65535, default 1; a request `count` above 0 wins
+ *   dst_mac          "aa:bb:cc:dd:ee:ff"; else the request's dst_mac_addr;
+ *                    else broadcast
+ *   ttl              1..255, default 64
+ *   window           0..65535, default 64240
+ *   mss              0..65535, default request mtu - 40 (1460 without one);
+ *                    0 leaves the option out
+ *
+ * Frame, 58 bytes (54 with mss 0; the host pads either to 60):
+ *    0 Ethernet  dst MAC, src MAC = request device_mac_addr, type 0x0800
+ *   14 IPv4      IHL 5, TOS 0, total length, ID 0, DF, ttl, proto 6, checksum
+ *   34 TCP       src_port_base + i -> dst_port, seq 0x01000000 + i, ack 0,
+ *                data offset 6 (5 without MSS), SYN, window, checksum, urg 0
+ *   54 option    MSS: kind 2, length 4, value
+ * Real stacks put MSS on every SYN and SYN-cookie code encodes it, so it is
+ * on by default. Sequence numbers are fixed rather than random so that runs
+ * and captures are reproducible.
+ */
+#include "xdperf_plugin.h"
+
+#include <string.h>
+
+enum {
+	ETH_LEN = 14,
+	IPV4_LEN = 20,
+	TCP_LEN = 20,
+	MSS_OPT_LEN = 4,
+	MAX_FRAME = ETH_LEN + IPV4_LEN + TCP_LEN + MSS_OPT_LEN,
+	MAX_TEMPLATES = 65535,
+};
+
+#define ISN_BASE 0x01000000u
+
+static const char *const config_keys[] = {
+	"src_ip", "dst_ip", "dst_port", "src_port_base", "templates",
+	"dst_mac", "ttl", "window", "mss", NULL,
+};
+
+static const char *const tags[] = { "tcp", "syn", NULL };
+
+static struct config {
+	bool ready; /* plugin_init succeeded */
+	uint8_t src_ip[4], dst_ip[4];
+	int64_t dst_port, src_port_base, templates, ttl, window, mss;
+	bool has_templates, has_dst_mac, has_mss;
+	uint8_t dst_mac[6];
+} cfg;
+
+/* What plugin_process resolves from the request for this run. */
+struct run {
+	uint8_t src_mac[6], dst_mac[6];
+	const char *dst_mac_from;
+	int64_t templates, mss;
+};
+
+/* ---- config ----------------------------------------------------------------- */
+
+static int32_t config_error(const xdp_json *j)
+{
+	return xdp_fail(XDP_ERR_CONFIG, "config: %s", j->err);
+}
+
+static int32_t read_ipv4(xdp_json *j, const char *key, uint8_t out[4])
+{
+	char s[64];
+	int rc = xdp_json_get_string(j, key, s, sizeof s);
+
+	if (rc < 0)
+		return config_error(j);
+	if (rc == 0)
+		return xdp_fail(XDP_ERR_CONFIG,
+				"config: %s is required, e.g. \"%s\": \"192.0.2.1\"",
+				key, key);
+	if (!xdp_parse_ipv4(s, out))
+		return xdp_fail(XDP_ERR_CONFIG,
+				"config: %s \"%s\" is not an IPv4 address like 192.0.2.1",
+				key, s);
+	return 0;
+}
+
+/* Leaves *out at its default when the key is absent; *given says which. */
+static int32_t read_int(xdp_json *j, const char *key, int64_t min, int64_t max,
+			int64_t *out, bool *given)
+{
+	int rc = xdp_json_get_int_range(j, key, min, max, out);
+
+	if (rc < 0)
+		return config_error(j);
+	if (given)
+		*given = rc > 0;
+	return 0;
+}
+
+static int32_t read_dst_mac(xdp_json *j, struct config *c)
+{
+	char s[64];
+	int rc = xdp_json_get_string(j, "dst_mac", s, sizeof s);
+
+	if (rc < 0)
+		return config_error(j);
+	c->has_dst_mac = rc > 0;
+	if (c->has_dst_mac && !xdp_parse_mac(s, c->dst_mac))
+		return xdp_fail(XDP_ERR_CONFIG,
+				"config: dst_mac \"%s\" is not a MAC address like aa:bb:cc:dd:ee:ff",
+				s);
+	return 0;
+}
+
+static int32_t parse_config(const char *json, size_t len, struct config *c)
+{
+	xdp_json j;
+	int32_t rc;
+
+	if (xdp_json_parse(&j, json, len) || xdp_json_check_keys(&j, config_keys))
+		return config_error(&j);
+	if ((rc = read_ipv4(&j, "src_ip", c->src_ip)) ||
+	    (rc = read_ipv4(&j, "dst_ip", c->dst_ip)) ||
+	    (rc = read_int(&j, "dst_port", 1, 65535, &c->dst_port, NULL)) ||
+	    (rc = read_int(&j, "src_port_base", 1, 65535, &c->src_port_base, NULL)) ||
+	    (rc = read_int(&j, "templates", 1, MAX_TEMPLATES, &c->templates,
+			   &c->has_templates)) ||
+	    (rc = read_int(&j, "ttl", 1, 255, &c->ttl, NULL)) ||
+	    (rc = read_int(&j, "window", 0, 65535, &c->window, NULL)) ||
+	    (rc = read_int(&j, "mss", 0, 65535, &c->mss, &c->has_mss)) ||
+	    (rc = read_dst_mac(&j, c)))
+		return rc;
+	return 0;
+}
+
+XDP_EXPORT("plugin_init") int32_t plugin_init(const char *json, int32_t len)
+{
+	struct config c = {
+		.dst_port = 80,
+		.src_port_base = 1024,
+		.templates = 1,
+		.ttl = 64,
+		.window = 64240,
+	};
+	int32_t rc;
+
+	cfg.ready = false;
+	if (len < 0)
+		return xdp_fail(XDP_ERR_CONFIG, "config: negative length %d", (int)len);
+	rc = parse_config(json, (size_t)len, &c);
+	if (rc)
+		return rc;
+	c.ready = true;
+	cfg = c;
+	return 0;
+}
+
+/* ---- request ------------------------------------------------------------------- */
+
+static int32_t request_error(const xdp_json *j)
+{
+	return -xdp_fail(XDP_ERR_REQUEST, "request: %s", j->err);
+}
+
+static int32_t resolve_macs(xdp_json *j, struct run *r)
+{
+	int rc = xdp_json_get_bytes(j, "device_mac_addr", r->src_mac, 6);
+
+	if (rc < 0)
+		return request_error(j);
+	if (rc == 0)
+		return -xdp_fail(XDP_ERR_REQUEST,
+				 "request: device_mac_addr is missing (the host should send it)");
+	if (cfg.has_dst_mac) {
+		memcpy(r->dst_mac, cfg.dst_mac, 6);
+		r->dst_mac_from = "config dst_mac";
+		return 0;
+	}
+	rc = xdp_json_get_bytes(j, "dst_mac_addr", r->dst_mac, 6);
+	if (rc < 0)
+		return request_error(j);
+	if (rc > 0) {
+		r->dst_mac_from = "request dst_mac_addr";
+		return 0;
+	}
+	memset(r->dst_mac, 0xff, 6);
+	r->dst_mac_from = "broadcast, no dst_mac given";
+	return 0;
+}
+
+static int32_t resolve_count(xdp_json *j, struct run *r)
+{
+	int64_t count = 0, last_port;
+
+	if (xdp_json_get_int_range(j, "count", 0, MAX_TEMPLATES, &count) < 0)
+		return request_error(j);
+	r->templates = count > 0 ? count : cfg.templates;
+	if (count > 0 && cfg.has_templates && count != cfg.templates)
+		xdp_log(XDP_LOG_WARN,
+			"request count %lld overrides config templates %lld",
+			(long long)count, (long long)cfg.templates);
+	last_port = cfg.src_port_base + r->templates - 1;
+	if (last_port > 65535)
+		return -xdp_fail(XDP_ERR_CONFIG,
+				 "config: src_port_base %lld + %lld templates needs source port %lld, past 65535",
+				 (long long)cfg.src_port_base,
+				 (long long)r->templates, (long long)last_port);
+	return 0;
+}
+
+/* Loopback's MTU is 65536, above the largest IPv4 datagram (65535), so the
+ * MTU is clamped to that rather than refused. */
+static int32_t resolve_mss(xdp_json *j, struct run *r)
+{
+	int64_t mtu = 0;
+
+	if (xdp_json_get_int_range(j, "mtu", 68, INT32_MAX, &mtu) < 0)
+		return request_error(j);
+	if (mtu > 65535)
+		mtu = 65535;
+	if (cfg.has_mss)
+		r->mss = cfg.mss;
+	else if (mtu)
+		r->mss = mtu - IPV4_LEN - TCP_LEN;
+	else
+		r->mss = 1460;
+	return 0;
+}
+
+/* ---- frame ---------------------------------------------------------------------- */
+
+static size_t build_syn(uint8_t *f, const struct run *r, uint16_t sport,
+			uint32_t seq)
+{
+	size_t tcp_len = TCP_LEN + (r->mss ? MSS_OPT_LEN : 0);
+	uint8_t *ip = f + ETH_LEN, *tcp = ip + IPV4_LEN;
+
+	memset(f, 0, MAX_FRAME);
+	memcpy(f, r->dst_mac, 6);
+	memcpy(f + 6, r->src_mac, 6);
+	xdp_put_be16(f + 12, 0x0800);
+
+	ip[0] = 0x45;
+	xdp_put_be16(ip + 2, (uint16_t)(IPV4_LEN + tcp_len));
+	xdp_put_be16(ip + 6, 0x4000); /* DF, so ID 0 is fine (RFC 6864) */
+	ip[8] = (uint8_t)cfg.ttl;
+	ip[9] = 6;
+	memcpy(ip + 12, cfg.src_ip, 4);
+	memcpy(ip + 16, cfg.dst_ip, 4);
+	xdp_put_be16(ip + 10, xdp_ipv4_checksum(ip, IPV4_LEN));
+
+	xdp_put_be16(tcp, sport);
+	xdp_put_be16(tcp + 2, (uint16_t)cfg.dst_port);
+	xdp_put_be32(tcp + 4, seq);
+	tcp[12] = (uint8_t)(tcp_len / 4 << 4);
+	tcp[13] = 0x02; /* SYN */
+	xdp_put_be16(tcp + 14, (uint16_t)cfg.window);
+	if (r->mss) {
+		tcp[20] = 2;
+		tcp[21] = MSS_OPT_LEN;
+		xdp_put_be16(tcp + 22, (uint16_t)r->mss);
+	}
+	xdp_put_be16(tcp + 16, xdp_tcp4_checksum(cfg.src_ip, cfg.dst_ip, tcp, tcp_len));
+	return ETH_LEN + IPV4_LEN + tcp_len;
+}
+
+static void log_run(const struct run *r, size_t frame_len)
+{
+	const uint8_t *s = cfg.src_ip, *d = cfg.dst_ip, *m = r->dst_mac;
+
+	xdp_log(XDP_LOG_INFO,
+		"%lld SYN template(s) %u.%u.%u.%u:%lld-%lld -> %u.%u.%u.%u:%lld, "
+		"%zu-byte frames, mss %lld, dst MAC %02x:%02x:%02x:%02x:%02x:%02x (%s)",
+		(long long)r->templates, s[0], s[1], s[2], s[3],
+		(long long)cfg.src_port_base,
+		(long long)(cfg.src_port_base + r->templates - 1),
+		d[0], d[1], d[2], d[3], (long long)cfg.dst_port, frame_len,
+		(long long)r->mss, m[0], m[1], m[2], m[3], m[4], m[5],
+		r->dst_mac_from);
+}
+
+XDP_EXPORT("plugin_process") int32_t plugin_process(const char *req,
+						    int32_t req_len, char *out,
+						    int32_t out_cap)
+{
+	xdp_json j;
+	xdp_json_writer w;
+	struct run r;
+	uint8_t frame[MAX_FRAME];
+	size_t frame_len = 0;
+	int32_t rc;
+
+	if (!cfg.ready)
+		return -xdp_fail(XDP_ERR_STATE,
+				 "plugin_process called without a successful plugin_init");
+	if (req_len < 0 || out_cap < 0)
+		return -xdp_fail(XDP_ERR_REQUEST, "request: negative buffer length");
+	if (xdp_json_parse(&j, req, (size_t)req_len))
+		return request_error(&j);
+	if ((rc = resolve_macs(&j, &r)) || (rc = resolve_count(&j, &r)) ||
+	    (rc = resolve_mss(&j, &r)))
+		return rc;
+
+	xdp_jw_init(&w, out, (size_t)out_cap);
+	xdp_response_begin(&w);
+	for (int64_t i = 0; i < r.templates; i++) {
+		frame_len = build_syn(frame, &r, (uint16_t)(cfg.src_port_base + i),
+				      ISN_BASE + (uint32_t)i);
+		xdp_response_add(&w, &(xdp_template){
+			.frame = frame,
+			.length = frame_len,
+			.packet_count = 1,
+			.tags = tags,
+		});
+	}
+	rc = xdp_response_end(&w);
+	if (rc < 0)
+		return rc;
+	log_run(&r, frame_len);
+	xdp_metric("templates", (double)r.templates);
+	return rc;
+}
+
+/* Nothing is allocated; forgetting the config stops a reused instance from
+ * producing frames for a configuration it was not given. */
+XDP_EXPORT("plugin_cleanup") void plugin_cleanup(void)
+{
+	cfg = (struct config){ 0 };
+}
