@@ -6,7 +6,7 @@
  *   dst_port         1..65535, default 80
  *   src_port_base    1..65535, default 1024; template i sends from port
  *                    src_port_base + i, so N templates are N flows
- *   templates        1..65535, default 1; a request `count` above 0 wins
+ *   (the number of templates is the request's `count`, set with --templates)
  *   dst_mac          "aa:bb:cc:dd:ee:ff"; else the request's dst_mac_addr;
  *                    else broadcast
  *   ttl              1..255, default 64
@@ -40,7 +40,7 @@ enum {
 #define ISN_BASE 0x01000000u
 
 static const char *const config_keys[] = {
-	"src_ip", "dst_ip", "dst_port", "src_port_base", "templates",
+	"src_ip", "dst_ip", "dst_port", "src_port_base",
 	"dst_mac", "ttl", "window", "mss", NULL,
 };
 
@@ -49,8 +49,8 @@ static const char *const tags[] = { "tcp", "syn", NULL };
 static struct config {
 	bool ready; /* plugin_init succeeded */
 	uint8_t src_ip[4], dst_ip[4];
-	int64_t dst_port, src_port_base, templates, ttl, window, mss;
-	bool has_templates, has_dst_mac, has_mss;
+	int64_t dst_port, src_port_base, ttl, window, mss;
+	bool has_dst_mac, has_mss;
 	uint8_t dst_mac[6];
 } cfg;
 
@@ -125,8 +125,6 @@ static int32_t parse_config(const char *json, size_t len, struct config *c)
 	    (rc = read_ipv4(&j, "dst_ip", c->dst_ip)) ||
 	    (rc = read_int(&j, "dst_port", 1, 65535, &c->dst_port, NULL)) ||
 	    (rc = read_int(&j, "src_port_base", 1, 65535, &c->src_port_base, NULL)) ||
-	    (rc = read_int(&j, "templates", 1, MAX_TEMPLATES, &c->templates,
-			   &c->has_templates)) ||
 	    (rc = read_int(&j, "ttl", 1, 255, &c->ttl, NULL)) ||
 	    (rc = read_int(&j, "window", 0, 65535, &c->window, NULL)) ||
 	    (rc = read_int(&j, "mss", 0, 65535, &c->mss, &c->has_mss)) ||
@@ -140,7 +138,6 @@ XDP_EXPORT("plugin_init") int32_t plugin_init(const char *json, int32_t len)
 	struct config c = {
 		.dst_port = 80,
 		.src_port_base = 1024,
-		.templates = 1,
 		.ttl = 64,
 		.window = 64240,
 	};
@@ -192,15 +189,12 @@ static int32_t resolve_macs(xdp_json *j, struct run *r)
 
 static int32_t resolve_count(xdp_json *j, struct run *r)
 {
-	int64_t count = 0, last_port;
+	int64_t last_port;
 
-	if (xdp_json_get_int_range(j, "count", 0, MAX_TEMPLATES, &count) < 0)
+	/* An absent count (an older host) means one template. */
+	r->templates = 1;
+	if (xdp_json_get_int_range(j, "count", 1, MAX_TEMPLATES, &r->templates) < 0)
 		return request_error(j);
-	r->templates = count > 0 ? count : cfg.templates;
-	if (count > 0 && cfg.has_templates && count != cfg.templates)
-		xdp_log(XDP_LOG_WARN,
-			"request count %lld overrides config templates %lld",
-			(long long)count, (long long)cfg.templates);
 	last_port = cfg.src_port_base + r->templates - 1;
 	if (last_port > 65535)
 		return -xdp_fail(XDP_ERR_CONFIG,

@@ -22,6 +22,7 @@ export interface MetricRecord {
 export class PluginLog implements PluginListener {
   readonly logs: LogRecord[] = [];
   readonly metrics: MetricRecord[] = [];
+  private readonly heldErrors: LogRecord[] = [];
 
   constructor(
     private readonly plugin: string,
@@ -32,7 +33,19 @@ export class PluginLog implements PluginListener {
   log(level: LogLevel, message: string): void {
     const record = { level: LOG_LEVEL_NAMES[level], message };
     this.logs.push(record);
-    if (this.echo && (level > 0 || this.verbose)) process.stderr.write(`plugin ${this.plugin} ${record.level}: ${message}\n`);
+    // Error lines wait: when the call fails, its one-line error already quotes the last of them.
+    if (level === 3) this.heldErrors.push(record);
+    else if (this.echo && (level > 0 || this.verbose)) this.print(record);
+  }
+
+  /** Shows the error lines of calls that succeeded anyway. */
+  releaseErrors(): void {
+    if (this.echo) this.heldErrors.forEach((record) => this.print(record));
+    this.heldErrors.length = 0;
+  }
+
+  private print(record: LogRecord): void {
+    process.stderr.write(`plugin ${this.plugin} ${record.level}: ${record.message}\n`);
   }
 
   metric(name: string, value: number, timestampMs: number): void {

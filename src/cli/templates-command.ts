@@ -30,6 +30,7 @@ export async function runTemplatesCommand(flags: TemplatesFlags): Promise<void> 
     deviceIsReal: settings.dev !== undefined,
     listener: log,
   });
+  log.releaseErrors();
   if (pcap !== undefined) {
     try {
       writePcapFile(pcap, result.templates.map((t) => t.frame));
