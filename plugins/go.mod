@@ -1,0 +1,3 @@
+module xdperf/plugins
+
+go 1.24

@@ -1,0 +1,117 @@
+package sdk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// DecodeConfig decodes a plugin config, or a request (which carries the
+// config), into the struct v points to. A key v has no field for is an
+// error, so that a misspelt key fails instead of leaving a silent default;
+// the keys the host adds to a request are skipped, so config structs must not
+// use their names. Fields absent from data keep their values: set defaults
+// before calling. Errors are worded for the user, naming the offending key.
+func DecodeConfig(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return describeConfigError(err, v)
+	}
+	for _, k := range hostKeys {
+		delete(obj, k)
+	}
+	rest, err := json.Marshal(obj)
+	if err != nil {
+		return describeConfigError(err, v)
+	}
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	return describeConfigError(dec.Decode(v), v)
+}
+
+func describeConfigError(err error, v any) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &syntax):
+		return fmt.Errorf("config is not valid JSON: %s (at byte %d)", strings.TrimPrefix(syntax.Error(), "json: "), syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return fmt.Errorf("config must be a JSON object, not %s", valueName(typ.Value))
+	case errors.As(err, &typ):
+		return fmt.Errorf("config key %q must be %s, not %s", typ.Field, kindName(typ.Type), valueName(typ.Value))
+	}
+	// encoding/json reports unknown fields with a plain error.
+	if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown config key %s (known keys: %s)", key, strings.Join(knownKeys(v), ", "))
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64:
+		return "an integer"
+	case reflect.Int8, reflect.Int16, reflect.Int32,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer that fits " + t.Kind().String()
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	default:
+		return "an object"
+	}
+}
+
+// valueName words what UnmarshalTypeError.Value says was found: a JSON
+// type ("string", "array"), or "number" and the number itself.
+func valueName(v string) string {
+	if n, ok := strings.CutPrefix(v, "number "); ok {
+		return n
+	}
+	switch v {
+	case "array", "object":
+		return "an " + v
+	case "bool":
+		return "a boolean"
+	}
+	return "a " + v
+}
+
+// knownKeys lists the JSON keys of the struct v points to.
+func knownKeys(v any) []string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+			continue
+		case name == "":
+			name = f.Name
+		}
+		keys = append(keys, name)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,30 @@
+// Package sdk holds what every xdperf plugin written in Go needs, so that a
+// plugin's own files hold only its logic.
+//
+// A plugin registers its callbacks from an init function and is built as a
+// wasip1 reactor (scripts/build-go-plugin.sh does this):
+//
+//	func init() {
+//		sdk.Register(sdk.Plugin{Init: configure, Process: templates})
+//	}
+//
+//	func main() {} // required by the compiler; a reactor never runs it
+//
+// The package supplies the module's side of xdperf's plugin ABI v1: the
+// exports malloc, free, plugin_init, plugin_process and plugin_cleanup, and
+// the imports env.host_log and env.host_report_metric. The Go runtime adds
+// only wasi_snapshot_preview1 imports.
+//
+// A failing callback never has to log for itself: the SDK logs the returned
+// error (or a recovered panic) at ERROR level, the line the host shows the
+// user, and returns a code that says where it failed:
+//
+//	plugin_init     1  Init returned an error (or no config was expected)
+//	                2  Init panicked
+//	plugin_process -1  the request was not valid, or Process returned an error
+//	               -2  Process panicked
+//	               -3  the response did not fit the host's output buffer
+//
+// Built for any other target (go test on the developer's machine) the same
+// code runs without a host: logs and metrics go to stderr.
+package sdk
