@@ -13,7 +13,7 @@ GO_PLUGINS := simpleudp
 C_PLUGINS := tcpsyn
 FIXTURES := $(basename $(notdir $(wildcard test/fixtures/*.c)))
 
-.PHONY: build deps ts plugins fixtures test test-ts demo clean \
+.PHONY: build deps ts plugins fixtures test test-ts test-go bench-plugins demo clean \
 	$(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
 
 deps:
@@ -23,6 +23,7 @@ build: ts plugins
 
 ts: node_modules
 	$(NODE_BIN)/tsc -p tsconfig.json
+	@chmod +x dist/src/cli/main.js
 
 node_modules: package.json package-lock.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -52,10 +53,18 @@ test/fixtures/out/%.wasm: test/fixtures/%.c test/fixtures/fixture.h $(wildcard p
 # --- tests -------------------------------------------------------------------
 test: deps
 	$(MAKE) build fixtures
-	$(MAKE) test-ts
+	$(MAKE) test-go test-ts
 
 test-ts:
 	$(NODE_BIN)/uvu dist/test '\.test\.js$$'
+
+# Go plugin logic also builds natively, so its own tests run without a wasm runtime.
+test-go:
+	cd plugins && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=readonly "$$(../scripts/find-go.sh)" test ./...
+
+# Load + call time of each plugin (median of several runs) and .wasm sizes.
+bench-plugins: build
+	@scripts/bench-plugins.sh
 
 # --- the README's main job -----------------------------------------------------
 demo: deps
