@@ -8,6 +8,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
 import { runPluginsCommand } from './plugins-command.js';
+import { runRecvCommand } from './recv-command.js';
+import { runRunCommand } from './run-command.js';
 import { runTemplatesCommand } from './templates-command.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -37,6 +39,37 @@ function buildProgram(): Command {
     .version(version(), '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+
+  pluginOptions(
+    program
+      .command('run')
+      .description('send the plugin\'s templates on an interface at the asked rate (AF_XDP), then report what was sent'),
+  )
+    .option('--pps <rate>', 'packets per second over all queues, e.g. 100k, 1m (default: as fast as possible)')
+    .option('--bps <rate>', 'bits per second instead, counted on L2 frames without FCS, preamble or gap, e.g. 500m')
+    .option('--gbps <rate>', 'the same in Gbit/s, e.g. 2.5')
+    .option('--count <n>', 'send exactly this many packets in total, e.g. 1m')
+    .option('--duration <time>', 'stop after this long, e.g. 10s')
+    .option('--queues <n|list>', 'number of TX queues (from 0), or queue ids such as 0,2 or 1-3 (default 1)')
+    .option('--cpus <list>', 'pin the thread of each queue to these CPUs, e.g. 0,1')
+    .option('--batch <n>', 'descriptors per TX ring submission (default 64)')
+    .option('--xdp-mode <mode>', 'AF_XDP mode: auto, zerocopy or copy (default auto)')
+    .option('--rx-dev <interface>', 'count what arrives on this interface (the far end of the link) with an XDP counter')
+    .option('--rx-netns <name>', 'network namespace of --rx-dev')
+    .option('--interval <time>', 'how often to report progress (default 1s)')
+    .option('--json', 'write NDJSON events (start, stats, log, metric, summary) instead of text')
+    .action((flags) => runRunCommand(flags));
+
+  program
+    .command('recv')
+    .description('count what arrives on an interface (an XDP program, attached for as long as this runs)')
+    .option('--dev <interface>', 'interface to count on')
+    .option('--netns <name>', 'network namespace the interface is in')
+    .option('--duration <time>', 'stop after this long (default: until Ctrl-C)')
+    .option('--action <drop|pass>', 'what to do with counted frames (default drop)')
+    .option('--interval <time>', 'how often to report (default 1s)')
+    .option('--json', 'write NDJSON events instead of text')
+    .action((flags) => runRecvCommand(flags));
 
   pluginOptions(
     program

@@ -20,6 +20,18 @@ export interface RunProfile {
   pcap?: string;
   json?: boolean;
   verbose?: boolean;
+  pps?: string | number;
+  bps?: string | number;
+  gbps?: number;
+  count?: string | number;
+  duration?: string | number;
+  queues?: string | number;
+  cpus?: string | number;
+  batch?: string | number;
+  xdp_mode?: string;
+  interval?: string | number;
+  rx_dev?: string;
+  rx_netns?: string;
 }
 
 export const PROFILE_SCHEMA_PATH = fromPackageRoot('src', 'config', 'profile.schema.json');

@@ -1,0 +1,77 @@
+/** `xdperf recv`: counts what arrives on an interface with an XDP program, live and in total. */
+import { UsageError } from '../errors.js';
+import { engineCall, nativeCore } from '../engine/native-core.js';
+import { formatBps, formatCount, formatPps, formatSeconds } from '../report/format.js';
+import { parseDurationMs } from '../units.js';
+
+export interface RecvFlags {
+  dev?: string;
+  netns?: string;
+  duration?: string;
+  action?: string;
+  interval?: string;
+  json?: boolean;
+}
+
+function duration(flag: string, value: string | undefined, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
+  try {
+    const ms = parseDurationMs(value);
+    if (ms <= 0) throw new RangeError('must be more than 0');
+    return ms;
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+export async function runRecvCommand(flags: RecvFlags): Promise<void> {
+  if (flags.dev === undefined) throw new UsageError('--dev is required: the interface to count on');
+  const action = flags.action ?? 'drop';
+  if (action !== 'drop' && action !== 'pass') throw new UsageError(`--action: '${action}' is not one of drop, pass`);
+  const durationMs = duration('--duration', flags.duration, undefined);
+  const intervalMs = duration('--interval', flags.interval, 1000)!;
+  const counter = engineCall(() => nativeCore().attachCounter(flags.dev!, { action, netns: flags.netns }));
+  const emit = (event: string, body: object): void => {
+    process.stdout.write(JSON.stringify({ event, time: new Date().toISOString(), ...body }) + '\n');
+  };
+  const where = `${flags.dev}${flags.netns ? ` in netns ${flags.netns}` : ''}`;
+  if (flags.json) emit('start', { device: flags.dev, netns: flags.netns ?? null, action, mode: counter.mode });
+  else process.stdout.write(`counting on ${where} (XDP ${counter.mode}, ${action}); Ctrl-C to stop\n`);
+
+  const started = process.hrtime.bigint();
+  const elapsedMs = (): number => Number(process.hrtime.bigint() - started) / 1e6;
+  let previous = { ...counter.counts(), at: elapsedMs() };
+  const baseline = { packets: previous.packets, bytes: previous.bytes };
+  try {
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        clearInterval(timer);
+        clearTimeout(deadline);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      const timer = setInterval(() => {
+        const now = { ...counter.counts(), at: elapsedMs() };
+        const seconds = (now.at - previous.at) / 1000;
+        const pps = (now.packets - previous.packets) / seconds;
+        const bps = ((now.bytes - previous.bytes) * 8) / seconds;
+        const total = now.packets - baseline.packets;
+        if (flags.json) emit('stats', { elapsed_ms: now.at, packets: total, bytes: now.bytes - baseline.bytes, pps, bps });
+        else process.stdout.write(`${formatSeconds(now.at).padStart(9)} ${formatPps(pps).padStart(12)} ${formatBps(bps).padStart(15)}  total ${formatCount(total)}\n`);
+        previous = now;
+      }, intervalMs);
+      const deadline = durationMs === undefined ? undefined : setTimeout(stop, durationMs);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  } finally {
+    const end = counter.counts();
+    engineCall(() => counter.detach());
+    const packets = end.packets - baseline.packets;
+    const bytes = end.bytes - baseline.bytes;
+    const seconds = elapsedMs() / 1000;
+    if (flags.json) emit('summary', { device: flags.dev, packets, bytes, elapsed_ms: seconds * 1000, pps: packets / seconds });
+    else process.stdout.write(`received ${formatCount(packets)} packets (${formatCount(bytes)} bytes) on ${where} in ${formatSeconds(seconds * 1000)}: ${formatPps(packets / seconds)}\n`);
+  }
+}

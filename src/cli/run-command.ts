@@ -1,0 +1,161 @@
+/**
+ * `xdperf run`: asks the plugin for templates once, hands the native core one plan, then only
+ * reads counters (about once a second) until the count, the duration or a signal ends the run.
+ */
+import { readProfile, resolvePluginSettings, type PluginFlags } from '../config/plugin-settings.js';
+import { resolveRunSettings, type RunFlags } from '../config/run-settings.js';
+import { parseMac } from '../device/local-device.js';
+import { engineCall, engineWait, nativeCore, type TxStats } from '../engine/native-core.js';
+import { RxCounter } from '../engine/rx-counter.js';
+import { UsageError, XdperfError } from '../errors.js';
+import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
+import { generateTemplates } from '../plugin/template-generator.js';
+import type { PacketTemplate } from '../plugin/packet-template.js';
+import { RunReporter, type RunSummary } from '../report/run-reporter.js';
+import { PluginLog } from './plugin-log.js';
+
+export interface RunCommandFlags extends PluginFlags, RunFlags {
+  rxDev?: string;
+  rxNetns?: string;
+}
+
+function perTag(templates: PacketTemplate[], counts: number[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  templates.forEach((template, index) => {
+    for (const tag of template.tags) totals[tag] = (totals[tag] ?? 0) + (counts[index] ?? 0);
+  });
+  return totals;
+}
+
+export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
+  const profile = readProfile(flags.config);
+  const settings = resolvePluginSettings(flags, profile);
+  const run = resolveRunSettings(flags, profile);
+  if (settings.dev === undefined) throw new UsageError('--dev is required: the interface to send on');
+  const rxDev = flags.rxDev ?? profile.rx_dev;
+  const rxNetns = flags.rxNetns ?? profile.rx_netns;
+  if (rxNetns !== undefined && rxDev === undefined) throw new UsageError('--rx-netns needs --rx-dev');
+
+  const plugin = locatePlugin(settings.plugin, pluginSearchPath(settings.pluginDirs));
+  const native = nativeCore();
+  const device = engineCall(() => native.deviceInfo(settings.dev!));
+  const queues = run.queueIds ?? Array.from({ length: run.queueCount }, (_, i) => i);
+  const style = settings.json ? 'json' : process.stdout.isTTY ? 'terminal' : 'plain';
+  const reporter = new RunReporter(style);
+  const log = new PluginLog(plugin.name, style !== 'json', settings.verbose);
+
+  const generated = await generateTemplates({
+    name: plugin.name,
+    path: plugin.path,
+    limits: settings.limits,
+    config: settings.pluginConfig,
+    templates: settings.templates,
+    device: { name: device.name, mac: parseMac(device.mac) ?? Buffer.alloc(6), mtu: device.mtu, queues: device.txQueues },
+    deviceIsReal: true,
+    listener: log,
+  });
+  log.releaseErrors();
+  if (style === 'json') for (const record of log.logs) reporter.log(record.level, record.message);
+  const templates = generated.templates;
+
+  // A plugin's suggested rates count only when the user gave none.
+  const suggested = templates.reduce((sum, t) => sum + t.ratePps, 0);
+  const pps = run.pps ?? (run.bps === undefined && suggested > 0 ? suggested : undefined);
+
+  const rx = rxDev === undefined ? undefined : RxCounter.attach(rxDev, rxNetns);
+  let session;
+  try {
+    session = engineCall(() =>
+      native.startTx({
+        ifname: device.name,
+        queues,
+        cpus: run.cpus,
+        batch: run.batch,
+        xdpMode: run.xdpMode,
+        templates: templates.map((t) => ({ frame: t.frame, weight: t.weight })),
+        pps,
+        bps: run.bps,
+        count: run.count,
+        durationMs: run.durationMs,
+      }),
+    );
+  } catch (error) {
+    rx?.close();
+    throw error;
+  }
+
+  reporter.start({
+    plugin: plugin.name,
+    device: device.name,
+    driver: device.driver,
+    engine: 'AF_XDP',
+    mode: session.mode,
+    queues,
+    templates: templates.length,
+    targetPps: pps,
+    targetBps: run.bps,
+    count: run.count,
+    durationMs: run.durationMs,
+  });
+
+  let signalled = false;
+  const onSignal = (): void => {
+    signalled = true;
+    session.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let previous: TxStats = session.stats();
+  const timer = setInterval(() => {
+    const now = session.stats();
+    const seconds = (now.elapsedNs - previous.elapsedNs) / 1e9;
+    if (seconds > 0) {
+      reporter.sample({
+        elapsedMs: now.elapsedNs / 1e6,
+        packets: now.packets,
+        bytes: now.bytes,
+        pps: (now.packets - previous.packets) / seconds,
+        bps: ((now.bytes - previous.bytes) * 8) / seconds,
+        errors: now.errors,
+        ringFull: now.ringFull,
+        kicks: now.kicks,
+        received: rx?.counts(),
+      });
+    }
+    previous = now;
+  }, run.intervalMs);
+
+  let final: TxStats;
+  try {
+    final = await engineWait(session.wait());
+  } catch (error) {
+    rx?.close();
+    throw error;
+  } finally {
+    clearInterval(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const received = rx?.finish();
+
+  const seconds = final.elapsedNs / 1e9;
+  const summary: RunSummary = {
+    packets: final.packets,
+    bytes: final.bytes,
+    elapsedMs: final.elapsedNs / 1e6,
+    pps: seconds > 0 ? final.packets / seconds : 0,
+    bps: seconds > 0 ? (final.bytes * 8) / seconds : 0,
+    targetPps: pps,
+    targetBps: run.bps,
+    errors: final.errors,
+    stoppedBy: signalled ? 'signal' : run.count !== undefined && final.packets >= run.count ? 'count' : 'duration',
+    perTemplate: templates.map((t, index) => ({ index, tags: t.tags, packets: final.perTemplate[index] ?? 0 })),
+    perTag: perTag(templates, final.perTemplate),
+    metrics: log.metrics,
+    received: received && rxDev ? { ...received, device: rxDev } : undefined,
+  };
+  reporter.summary(summary);
+  if (final.errors > 0 && final.packets === 0) {
+    throw new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`);
+  }
+}
