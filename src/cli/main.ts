@@ -68,6 +68,8 @@ function buildProgram(): Command {
     .option('--duration <time>', 'stop after this long (default: until Ctrl-C)')
     .option('--action <drop|pass>', 'what to do with counted frames (default drop)')
     .option('--interval <time>', 'how often to report (default 1s)')
+    .option('--pin', 'attach a counter that stays after exit (pinned on bpffs), and exit')
+    .option('--unpin', 'remove a pinned counter, and exit')
     .option('--json', 'write NDJSON events instead of text')
     .action((flags) => runRecvCommand(flags));
 

@@ -1,6 +1,10 @@
-/** `xdperf recv`: counts what arrives on an interface with an XDP program, live and in total. */
+/**
+ * `xdperf recv`: counts what arrives on an interface with an XDP program, live and in total.
+ * `--pin` leaves a counter attached after exit (the lab keeps one on its receiving end);
+ * a later `recv` or `run --rx-dev` reads that one instead of attaching another.
+ */
+import { counterPinDir, RxCounter } from '../engine/rx-counter.js';
 import { UsageError } from '../errors.js';
-import { engineCall, nativeCore } from '../engine/native-core.js';
 import { formatBps, formatCount, formatPps, formatSeconds } from '../report/format.js';
 import { parseDurationMs } from '../units.js';
 
@@ -10,6 +14,8 @@ export interface RecvFlags {
   duration?: string;
   action?: string;
   interval?: string;
+  pin?: boolean;
+  unpin?: boolean;
   json?: boolean;
 }
 
@@ -25,23 +31,38 @@ function duration(flag: string, value: string | undefined, fallback: number | un
 }
 
 export async function runRecvCommand(flags: RecvFlags): Promise<void> {
-  if (flags.dev === undefined) throw new UsageError('--dev is required: the interface to count on');
+  const dev = flags.dev;
+  if (dev === undefined) throw new UsageError('--dev is required: the interface to count on');
   const action = flags.action ?? 'drop';
   if (action !== 'drop' && action !== 'pass') throw new UsageError(`--action: '${action}' is not one of drop, pass`);
-  const durationMs = duration('--duration', flags.duration, undefined);
-  const intervalMs = duration('--interval', flags.interval, 1000)!;
-  const counter = engineCall(() => nativeCore().attachCounter(flags.dev!, { action, netns: flags.netns }));
+  if (flags.pin && flags.unpin) throw new UsageError('--pin and --unpin are opposites: give one');
+  const where = `${dev}${flags.netns ? ` in netns ${flags.netns}` : ''}`;
   const emit = (event: string, body: object): void => {
     process.stdout.write(JSON.stringify({ event, time: new Date().toISOString(), ...body }) + '\n');
   };
-  const where = `${flags.dev}${flags.netns ? ` in netns ${flags.netns}` : ''}`;
-  if (flags.json) emit('start', { device: flags.dev, netns: flags.netns ?? null, action, mode: counter.mode });
-  else process.stdout.write(`counting on ${where} (XDP ${counter.mode}, ${action}); Ctrl-C to stop\n`);
+  if (flags.pin) {
+    const mode = RxCounter.pin(dev, flags.netns, action);
+    const dir = counterPinDir(dev, flags.netns);
+    if (flags.json) emit('pinned', { device: dev, netns: flags.netns ?? null, action, mode, pin_dir: dir });
+    else process.stdout.write(`counter pinned on ${where} (XDP ${mode}, ${action}) at ${dir}; remove it with --unpin\n`);
+    return;
+  }
+  if (flags.unpin) {
+    const removed = RxCounter.unpin(dev, flags.netns);
+    if (flags.json) emit('unpinned', { device: dev, netns: flags.netns ?? null, removed });
+    else process.stdout.write(removed ? `counter on ${where} removed\n` : `no pinned counter on ${where}\n`);
+    return;
+  }
+
+  const durationMs = duration('--duration', flags.duration, undefined);
+  const intervalMs = duration('--interval', flags.interval, 1000)!;
+  const counter = RxCounter.open(dev, flags.netns, action);
+  if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode });
+  else process.stdout.write(`counting on ${where} (XDP ${counter.mode ?? 'pinned'}, ${action}); Ctrl-C to stop\n`);
 
   const started = process.hrtime.bigint();
   const elapsedMs = (): number => Number(process.hrtime.bigint() - started) / 1e6;
   let previous = { ...counter.counts(), at: elapsedMs() };
-  const baseline = { packets: previous.packets, bytes: previous.bytes };
   try {
     await new Promise<void>((resolve) => {
       const stop = (): void => {
@@ -56,9 +77,8 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
         const seconds = (now.at - previous.at) / 1000;
         const pps = (now.packets - previous.packets) / seconds;
         const bps = ((now.bytes - previous.bytes) * 8) / seconds;
-        const total = now.packets - baseline.packets;
-        if (flags.json) emit('stats', { elapsed_ms: now.at, packets: total, bytes: now.bytes - baseline.bytes, pps, bps });
-        else process.stdout.write(`${formatSeconds(now.at).padStart(9)} ${formatPps(pps).padStart(12)} ${formatBps(bps).padStart(15)}  total ${formatCount(total)}\n`);
+        if (flags.json) emit('stats', { elapsed_ms: now.at, packets: now.packets, bytes: now.bytes, pps, bps });
+        else process.stdout.write(`${formatSeconds(now.at).padStart(9)} ${formatPps(pps).padStart(12)} ${formatBps(bps).padStart(15)}  total ${formatCount(now.packets)}\n`);
         previous = now;
       }, intervalMs);
       const deadline = durationMs === undefined ? undefined : setTimeout(stop, durationMs);
@@ -66,12 +86,10 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
       process.on('SIGTERM', stop);
     });
   } finally {
-    const end = counter.counts();
-    engineCall(() => counter.detach());
-    const packets = end.packets - baseline.packets;
-    const bytes = end.bytes - baseline.bytes;
+    const { packets, bytes } = counter.counts();
+    counter.close();
     const seconds = elapsedMs() / 1000;
-    if (flags.json) emit('summary', { device: flags.dev, packets, bytes, elapsed_ms: seconds * 1000, pps: packets / seconds });
+    if (flags.json) emit('summary', { device: dev, packets, bytes, elapsed_ms: seconds * 1000, pps: packets / seconds });
     else process.stdout.write(`received ${formatCount(packets)} packets (${formatCount(bytes)} bytes) on ${where} in ${formatSeconds(seconds * 1000)}: ${formatPps(packets / seconds)}\n`);
   }
 }

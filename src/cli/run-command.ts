@@ -62,7 +62,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const suggested = templates.reduce((sum, t) => sum + t.ratePps, 0);
   const pps = run.pps ?? (run.bps === undefined && suggested > 0 ? suggested : undefined);
 
-  const rx = rxDev === undefined ? undefined : RxCounter.attach(rxDev, rxNetns);
+  const rx = rxDev === undefined ? undefined : RxCounter.open(rxDev, rxNetns);
   let session;
   try {
     session = engineCall(() =>

@@ -1,40 +1,67 @@
 /**
  * The XDP receive counter on the far end of a link (`--rx-dev`, optionally in a named network
- * namespace), attached for one run and detached afterwards, so a run reports what arrived and
- * not only what was sent.
+ * namespace). A counter pinned by `xdperf recv --pin` (as the lab does) is read where it is;
+ * otherwise one is attached for the run and detached afterwards.
  */
+import { existsSync } from 'node:fs';
 import { engineCall, nativeCore, type Counter, type Counts } from './native-core.js';
 
 // Frames that reach the counter have done their job; dropping them spares the receiving
 // stack, which would otherwise take most of a core at high rates.
 const ACTION = 'drop';
 
+/** Where `xdperf recv --pin` keeps the counter of an interface, one per namespace. */
+export function counterPinDir(ifname: string, netns: string | undefined): string {
+  return `/sys/fs/bpf/xdperf/${netns ?? 'root'}.${ifname}`;
+}
+
 export class RxCounter {
   private constructor(
     private readonly counter: Counter,
     private readonly baseline: Counts,
+    private readonly owned: boolean,
   ) {}
 
-  static attach(ifname: string, netns: string | undefined): RxCounter {
-    const counter = engineCall(() => nativeCore().attachCounter(ifname, { action: ACTION, netns }));
-    return new RxCounter(counter, counter.counts());
+  /** Attaches a counter that outlives this process, pinned where `open` finds it. */
+  static pin(ifname: string, netns: string | undefined, action: 'drop' | 'pass'): string | null {
+    return engineCall(() => nativeCore().attachCounter(ifname, { action, netns, pinDir: counterPinDir(ifname, netns) })).mode;
   }
 
-  /** Received since attach. */
+  /** Removes a pinned counter (detaching it); false when there was none. */
+  static unpin(ifname: string, netns: string | undefined): boolean {
+    return engineCall(() => nativeCore().removePinned(counterPinDir(ifname, netns)));
+  }
+
+  static open(ifname: string, netns: string | undefined, action: 'drop' | 'pass' = ACTION): RxCounter {
+    const pinned = counterPinDir(ifname, netns);
+    const isPinned = existsSync(pinned);
+    const counter = isPinned
+      ? engineCall(() => nativeCore().openPinnedCounter(pinned))
+      : engineCall(() => nativeCore().attachCounter(ifname, { action, netns }));
+    return new RxCounter(counter, counter.counts(), !isPinned);
+  }
+
+  /** How the program runs: 'native', 'generic', or null when a pinned link is gone. */
+  get mode(): string | null {
+    return this.counter.mode;
+  }
+
+  /** Received since open. */
   counts(): Counts {
     const now = this.counter.counts();
     return { packets: now.packets - this.baseline.packets, bytes: now.bytes - this.baseline.bytes };
   }
 
   /**
-   * The final counts, read after the frames in flight have had time to land, then detaches.
-   * veth delivers on the sending CPU's softirq, so a short settle covers what is still queued.
+   * The final counts, read once frames still in flight have landed (the count stops moving, or
+   * 200 ms pass), then closes.
    */
   finish(): Counts {
     const deadline = Date.now() + 200;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
     let last = this.counts();
     for (;;) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      Atomics.wait(pause, 0, 0, 20);
       const now = this.counts();
       if (now.packets === last.packets || Date.now() > deadline) {
         this.close();
@@ -44,7 +71,8 @@ export class RxCounter {
     }
   }
 
+  /** Detaches a counter this run attached; a pinned one stays for its owner. */
   close(): void {
-    engineCall(() => this.counter.detach());
+    if (this.owned) engineCall(() => this.counter.detach());
   }
 }
