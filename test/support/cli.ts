@@ -10,8 +10,9 @@ export interface CliResult {
 export const CLI = fromPackageRoot('dist', 'src', 'cli', 'main.js');
 
 /** Runs the built CLI as a user would, from the package root. */
-export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
+export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; wrap?: string[] } = {}): CliResult {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const result = spawnSync(command!, [...prefix, CLI, ...args], {
     cwd: options.cwd ?? fromPackageRoot(),
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 60_000,

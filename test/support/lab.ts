@@ -1,0 +1,39 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fromPackageRoot } from '../../src/paths.js';
+
+export const LAB = { tx: 'xdperf0', rx: 'xdperf1', netns: 'xdperf-lab', rxIp: '10.77.0.2', txIp: '10.77.0.1' } as const;
+
+const LAB_SCRIPT = fromPackageRoot('scripts', 'lab.sh');
+
+export function labUp(queues = 1): void {
+  if (process.getuid?.() !== 0) throw new Error('the lab integration tests need root (they create a veth pair and a network namespace)');
+  execFileSync(LAB_SCRIPT, ['up', String(queues)], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export function labDown(): void {
+  spawnSync(LAB_SCRIPT, ['down'], { stdio: 'ignore' });
+}
+
+let registered = false;
+/** Brings the lab up for a suite and makes sure it goes down, even when a test or the process fails. */
+export function useLab(suite: { before: (fn: () => void) => void; after: (fn: () => void) => void }, queues = 1): void {
+  suite.before(() => labUp(queues));
+  suite.after(() => labDown());
+  if (!registered) {
+    registered = true;
+    process.on('exit', labDown);
+  }
+}
+
+/** True when an XDP program or AF_XDP socket is still attached to the lab's sending interface. */
+export function leftovers(): string[] {
+  const found: string[] = [];
+  const link = execFileSync('ip', ['-d', 'link', 'show', LAB.tx], { encoding: 'utf8' });
+  if (/\bxdp|prog\/xdp/.test(link)) found.push(`XDP program on ${LAB.tx}`);
+  const sockets = execFileSync('ss', ['-a', '--xdp'], { encoding: 'utf8' }).trim().split('\n').slice(1);
+  if (sockets.length > 0) found.push(`${sockets.length} AF_XDP socket(s)`);
+  return found;
+}
+
+export const simpleUdpToLab = ['--plugin', 'simpleudp', '--set', `src_ip=${LAB.txIp}`, '--set', `dst_ip=${LAB.rxIp}`];
+export const rxOnLab = ['--rx-dev', LAB.rx, '--rx-netns', LAB.netns];
