@@ -1,0 +1,137 @@
+//! Errors the engine reports to the user: one line naming the thing and the
+//! problem, plus a stable code the TypeScript side can branch on.
+
+use std::fmt;
+use std::io;
+
+/// What went wrong, as a stable code (`Error.code` in JavaScript).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The plan or the options are invalid; nothing was touched.
+    InvalidArgument,
+    /// The named interface does not exist.
+    NoSuchInterface,
+    /// The interface exists but is administratively down or has no carrier.
+    InterfaceDown,
+    /// The process lacks the capabilities the kernel asks for.
+    PermissionDenied,
+    /// The kernel or the driver does not support what was asked.
+    Unsupported,
+    /// Another user holds the resource (queue, XDP hook).
+    Busy,
+    /// A named network namespace does not exist.
+    NoSuchNamespace,
+    /// A pinned counter does not exist at the given path.
+    NotPinned,
+    /// Any other failure of a kernel interface.
+    Kernel,
+}
+
+impl ErrorKind {
+    /// The stable code for this kind.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidArgument => "ERR_XDPERF_INVALID_ARGUMENT",
+            ErrorKind::NoSuchInterface => "ERR_XDPERF_NO_SUCH_INTERFACE",
+            ErrorKind::InterfaceDown => "ERR_XDPERF_INTERFACE_DOWN",
+            ErrorKind::PermissionDenied => "ERR_XDPERF_PERMISSION_DENIED",
+            ErrorKind::Unsupported => "ERR_XDPERF_UNSUPPORTED",
+            ErrorKind::Busy => "ERR_XDPERF_BUSY",
+            ErrorKind::NoSuchNamespace => "ERR_XDPERF_NO_SUCH_NAMESPACE",
+            ErrorKind::NotPinned => "ERR_XDPERF_NOT_PINNED",
+            ErrorKind::Kernel => "ERR_XDPERF_KERNEL",
+        }
+    }
+}
+
+/// A user-facing engine error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidArgument, message)
+    }
+
+    /// An errno from a kernel call on `subject` (e.g. "AF_XDP socket on
+    /// xdperf0 queue 0"), classified and described for a user.
+    pub fn from_errno(subject: &str, errno: i32) -> Self {
+        let (kind, problem) = match errno {
+            libc::EPERM | libc::EACCES => (
+                ErrorKind::PermissionDenied,
+                "permission denied (needs CAP_NET_ADMIN and CAP_NET_RAW, or root)".to_string(),
+            ),
+            libc::ENODEV | libc::ENXIO => (ErrorKind::NoSuchInterface, "no such interface".into()),
+            libc::ENETDOWN => (ErrorKind::InterfaceDown, "interface is down".into()),
+            libc::EBUSY => (
+                ErrorKind::Busy,
+                "busy (already in use by another program)".into(),
+            ),
+            libc::EOPNOTSUPP | libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT => (
+                ErrorKind::Unsupported,
+                format!("not supported ({})", describe_errno(errno)),
+            ),
+            libc::ENOMEM => (
+                ErrorKind::Kernel,
+                "out of memory (check RLIMIT_MEMLOCK / ulimit -l)".into(),
+            ),
+            _ => (ErrorKind::Kernel, describe_errno(errno)),
+        };
+        Error::new(kind, format!("{subject}: {problem}"))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// "no such device (errno 19)": the C library's text, lower-cased, with the
+/// number for searching.
+pub fn describe_errno(errno: i32) -> String {
+    let text = io::Error::from_raw_os_error(errno).to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+    let mut chars = text.chars();
+    let lowered = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+        None => text,
+    };
+    format!("{lowered} (errno {errno})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_error_names_the_capabilities() {
+        let err = Error::from_errno("AF_XDP socket on xdperf0 queue 0", libc::EPERM);
+        assert_eq!(err.kind, ErrorKind::PermissionDenied);
+        assert_eq!(
+            err.message,
+            "AF_XDP socket on xdperf0 queue 0: permission denied (needs CAP_NET_ADMIN and CAP_NET_RAW, or root)"
+        );
+    }
+
+    #[test]
+    fn other_errnos_keep_the_number() {
+        let err = Error::from_errno("x", libc::EINVAL);
+        assert_eq!(err.kind, ErrorKind::Kernel);
+        assert_eq!(err.message, "x: invalid argument (errno 22)");
+    }
+}

@@ -1,0 +1,345 @@
+//! Rate limiting for one transmit thread: a token bucket on a monotonic clock
+//! that grants credit a quantum (≤ one batch) at a time.
+//!
+//! The bucket is kept as "packets the rate allows since the origin" minus
+//! "packets granted", in integer arithmetic, so a long run neither drifts nor
+//! accumulates rounding. The quantum is sized so that credit is granted at
+//! least ~2000 times a second (rate/2000 packets, capped at the batch): a
+//! 10 ms window then holds ≥ 20 grants, which keeps the rate within a few
+//! percent of the target at that scale. Gaps longer than
+//! [`SPIN_BELOW_NS`] are slept (minus that margin, then spun), shorter ones
+//! spun, so a slow rate does not burn a core and a fast one is not bursty.
+
+use std::time::{Duration, Instant};
+
+/// Gaps at or below this are busy-waited: a sleep cannot be trusted to wake
+/// up closer than this to its deadline.
+pub const SPIN_BELOW_NS: u64 = 50_000;
+/// Longest single sleep, so a stop request is seen within this time.
+pub const MAX_SLEEP_NS: u64 = 10_000_000;
+/// Grants per second the quantum aims for (see the module comment).
+const GRANTS_PER_SECOND: u64 = 2_000;
+/// Backlog a late thread may catch up on at once: 5 ms of traffic. Sleeps
+/// on virtual machines now and then end milliseconds late; catching up on
+/// that keeps counts and 10 ms windows on target, while a longer stall (a
+/// sender slower than the rate) is forgiven rather than burst out.
+const BURST_NS: u64 = 5_000_000;
+const NS_PER_SECOND: u128 = 1_000_000_000;
+/// Rates are kept in packets per 1000 s so a bit rate converted to a
+/// fractional packet rate keeps three decimals.
+pub const RATE_SCALE: u64 = 1_000;
+
+/// A time source; the engine uses [`MonotonicClock`], tests a simulated one.
+pub trait Clock {
+    /// Nanoseconds since an arbitrary, fixed origin.
+    fn now_ns(&self) -> u64;
+    fn sleep_ns(&self, ns: u64);
+}
+
+/// CLOCK_MONOTONIC (through `Instant`, a vDSO call, no syscall).
+pub struct MonotonicClock {
+    origin: Instant,
+}
+
+impl MonotonicClock {
+    pub fn new(origin: Instant) -> Self {
+        MonotonicClock { origin }
+    }
+}
+
+impl Clock for MonotonicClock {
+    fn now_ns(&self) -> u64 {
+        self.origin.elapsed().as_nanos() as u64
+    }
+
+    fn sleep_ns(&self, ns: u64) {
+        std::thread::sleep(Duration::from_nanos(ns));
+    }
+}
+
+/// Outcome of asking the pacer for credit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// This many packets may go now.
+    Send(u32),
+    /// Not enough credit: the next quantum is due in this many nanoseconds.
+    WaitNs(u64),
+}
+
+/// Token bucket for one thread.
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    /// Packets per 1000 s ([`RATE_SCALE`]).
+    rate_milli_pps: u64,
+    quantum: u32,
+    burst: u64,
+    origin_ns: u64,
+    /// Packets granted since `origin_ns` (moved forward when a late thread's
+    /// backlog exceeds `burst`).
+    granted: u64,
+}
+
+impl Pacer {
+    /// A pacer for `rate_milli_pps` (> 0) that grants at most `max_quantum`
+    /// packets at a time, starting at `now_ns` with an empty bucket.
+    pub fn new(rate_milli_pps: u64, max_quantum: u32, now_ns: u64) -> Pacer {
+        let pps = rate_milli_pps / RATE_SCALE;
+        let quantum = (pps / GRANTS_PER_SECOND).clamp(1, u64::from(max_quantum.max(1))) as u32;
+        let burst_packets = (u128::from(rate_milli_pps) * u128::from(BURST_NS)
+            / (NS_PER_SECOND * u128::from(RATE_SCALE))) as u64;
+        Pacer {
+            rate_milli_pps,
+            quantum,
+            burst: burst_packets.max(u64::from(quantum)),
+            origin_ns: now_ns,
+            granted: 0,
+        }
+    }
+
+    /// Asks for up to `want` packets at `now_ns`. Grants only once a whole
+    /// quantum (or `want`, if smaller) is available, so the sender keeps its
+    /// batches; call [`Pacer::spend`] with what was actually sent.
+    pub fn poll(&mut self, now_ns: u64, want: u32) -> Grant {
+        let allowed = self.allowed_at(now_ns);
+        let mut available = allowed.saturating_sub(self.granted);
+        if available > self.burst {
+            // Forgive what a stalled thread missed beyond one burst.
+            self.granted = allowed - self.burst;
+            available = self.burst;
+        }
+        let needed = u64::from(self.quantum.min(want).max(1));
+        if available >= needed {
+            return Grant::Send(available.min(u64::from(want)) as u32);
+        }
+        let due_ns = self.time_of_packet(self.granted + needed);
+        Grant::WaitNs(due_ns.saturating_sub(now_ns).max(1))
+    }
+
+    /// Records that `packets` granted packets were sent.
+    pub fn spend(&mut self, packets: u32) {
+        self.granted += u64::from(packets);
+    }
+
+    /// Packets the rate allows between the origin and `now_ns`.
+    fn allowed_at(&self, now_ns: u64) -> u64 {
+        let elapsed = u128::from(now_ns.saturating_sub(self.origin_ns));
+        (elapsed * u128::from(self.rate_milli_pps) / (NS_PER_SECOND * u128::from(RATE_SCALE)))
+            as u64
+    }
+
+    /// Earliest time at which `allowed_at` reaches `packets`.
+    fn time_of_packet(&self, packets: u64) -> u64 {
+        let scaled = u128::from(packets) * NS_PER_SECOND * u128::from(RATE_SCALE);
+        let rate = u128::from(self.rate_milli_pps);
+        self.origin_ns + scaled.div_ceil(rate) as u64
+    }
+}
+
+/// Waits part of `wait_ns`: sleeps when the gap is long (leaving
+/// [`SPIN_BELOW_NS`] to spin, and never more than [`MAX_SLEEP_NS`]), else
+/// spins once. The caller loops, re-polling the pacer.
+pub fn pause(clock: &impl Clock, wait_ns: u64) {
+    if wait_ns > SPIN_BELOW_NS {
+        clock.sleep_ns((wait_ns - SPIN_BELOW_NS).min(MAX_SLEEP_NS));
+    } else {
+        std::hint::spin_loop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// Time advances only when the simulated sender works or sleeps; a sleep
+    /// oversleeps by `sleep_lateness_ns`, as a real one does.
+    /// Every `hiccup_every`-th sleep ends `hiccup_ns` later still, as sleeps
+    /// on a virtual machine sometimes do.
+    struct SimClock {
+        now: Cell<u64>,
+        sleep_lateness_ns: u64,
+        slept_ns: Cell<u64>,
+        sleeps: Cell<u64>,
+        hiccup_every: u64,
+        hiccup_ns: u64,
+    }
+
+    impl SimClock {
+        fn new(sleep_lateness_ns: u64) -> Self {
+            SimClock {
+                now: Cell::new(0),
+                sleep_lateness_ns,
+                slept_ns: Cell::new(0),
+                sleeps: Cell::new(0),
+                hiccup_every: u64::MAX,
+                hiccup_ns: 0,
+            }
+        }
+        fn advance(&self, ns: u64) {
+            self.now.set(self.now.get() + ns);
+        }
+    }
+
+    impl Clock for SimClock {
+        fn now_ns(&self) -> u64 {
+            self.now.get()
+        }
+        fn sleep_ns(&self, ns: u64) {
+            self.sleeps.set(self.sleeps.get() + 1);
+            let mut actual = ns + self.sleep_lateness_ns;
+            if self.sleeps.get().is_multiple_of(self.hiccup_every) {
+                actual += self.hiccup_ns;
+            }
+            self.advance(actual);
+            self.slept_ns.set(self.slept_ns.get() + actual);
+        }
+    }
+
+    struct Run {
+        /// Send times of every packet.
+        sends: Vec<u64>,
+        spin_ns: u64,
+        slept_ns: u64,
+    }
+
+    /// Drives a pacer like the transmit loop does: every loop costs
+    /// `loop_ns`, sending costs `per_packet_ns` per packet.
+    fn simulate(pps: u64, batch: u32, run_ns: u64, sleep_lateness_ns: u64) -> Run {
+        simulate_on(SimClock::new(sleep_lateness_ns), pps, batch, run_ns)
+    }
+
+    fn simulate_on(clock: SimClock, pps: u64, batch: u32, run_ns: u64) -> Run {
+        let loop_ns = 100;
+        let per_packet_ns = 20;
+        let mut pacer = Pacer::new(pps * RATE_SCALE, batch, clock.now_ns());
+        let mut run = Run {
+            sends: Vec::new(),
+            spin_ns: 0,
+            slept_ns: 0,
+        };
+        while clock.now_ns() < run_ns {
+            clock.advance(loop_ns);
+            match pacer.poll(clock.now_ns(), batch) {
+                Grant::Send(n) => {
+                    for _ in 0..n {
+                        run.sends.push(clock.now_ns());
+                    }
+                    pacer.spend(n);
+                    clock.advance(per_packet_ns * u64::from(n));
+                }
+                Grant::WaitNs(ns) => {
+                    let before = clock.slept_ns.get();
+                    pause(&clock, ns);
+                    if clock.slept_ns.get() == before {
+                        run.spin_ns += loop_ns;
+                    }
+                }
+            }
+        }
+        run.slept_ns = clock.slept_ns.get();
+        run
+    }
+
+    fn window_counts(sends: &[u64], window_ns: u64, run_ns: u64) -> Vec<u64> {
+        let mut windows = vec![0u64; (run_ns / window_ns) as usize];
+        for &t in sends {
+            if let Some(w) = windows.get_mut((t / window_ns) as usize) {
+                *w += 1;
+            }
+        }
+        windows
+    }
+
+    #[test]
+    fn one_mpps_is_smooth_in_10ms_windows() {
+        let run = simulate(1_000_000, 64, 1_000_000_000, 5_000);
+        assert!(
+            (999_000..=1_000_000).contains(&run.sends.len()),
+            "{}",
+            run.sends.len()
+        );
+        for (i, count) in window_counts(&run.sends, 10_000_000, 1_000_000_000)
+            .into_iter()
+            .enumerate()
+        {
+            assert!((9_000..=11_000).contains(&count), "window {i}: {count}");
+        }
+    }
+
+    #[test]
+    fn one_kpps_sleeps_instead_of_spinning() {
+        let run = simulate(1_000, 64, 2_000_000_000, 5_000);
+        assert!((1_999..=2_000).contains(&run.sends.len()));
+        for count in window_counts(&run.sends, 10_000_000, 2_000_000_000) {
+            assert!((9..=11).contains(&count), "{count}");
+        }
+        // At most ~5% of the time busy (50 µs spin per 1 ms gap).
+        assert!(run.spin_ns < 2_000_000_000 / 18, "spun {} ns", run.spin_ns);
+        assert!(run.slept_ns > 2_000_000_000 * 9 / 10);
+    }
+
+    #[test]
+    fn hundred_kpps_grants_whole_quanta() {
+        let pacer = Pacer::new(100_000 * RATE_SCALE, 64, 0);
+        assert_eq!(pacer.quantum, 50);
+        let run = simulate(100_000, 64, 1_000_000_000, 20_000);
+        assert!((99_900..=100_000).contains(&run.sends.len()));
+        for count in window_counts(&run.sends, 10_000_000, 1_000_000_000) {
+            assert!((900..=1_100).contains(&count), "{count}");
+        }
+    }
+
+    #[test]
+    fn late_wakeups_are_caught_up() {
+        // One sleep in 500 ends 4 ms late: the count still reaches the rate.
+        let clock = SimClock {
+            hiccup_every: 500,
+            hiccup_ns: 4_000_000,
+            ..SimClock::new(50_000)
+        };
+        let run = simulate_on(clock, 100_000, 64, 2_000_000_000);
+        assert!(
+            (199_900..=200_000).contains(&run.sends.len()),
+            "{}",
+            run.sends.len()
+        );
+    }
+
+    #[test]
+    fn fractional_rates_keep_their_decimals() {
+        // 2.5 pps over 10 s: 25 packets.
+        let mut pacer = Pacer::new(2_500, 64, 0);
+        let mut sent = 0;
+        let mut now = 0;
+        while now <= 10_000_000_000 {
+            if let Grant::Send(n) = pacer.poll(now, 64) {
+                pacer.spend(n);
+                sent += n;
+            }
+            now += 1_000_000;
+        }
+        assert_eq!(sent, 25);
+    }
+
+    #[test]
+    fn a_stalled_thread_catches_up_at_most_one_burst() {
+        let mut pacer = Pacer::new(1_000_000 * RATE_SCALE, 64, 0);
+        // 50 ms stall: 50 000 packets due, only 5 ms (5000) may burst out,
+        // in whole quanta of 64.
+        let mut burst = 0;
+        while let Grant::Send(n) = pacer.poll(50_000_000, 64) {
+            pacer.spend(n);
+            burst += n;
+        }
+        assert_eq!(burst, 4_992);
+        assert_eq!(pacer.poll(50_000_000, 64), Grant::WaitNs(56_000));
+    }
+
+    #[test]
+    fn wait_is_the_time_to_the_next_quantum() {
+        let mut pacer = Pacer::new(1_000 * RATE_SCALE, 64, 0);
+        assert_eq!(pacer.quantum, 1);
+        assert_eq!(pacer.poll(0, 64), Grant::WaitNs(1_000_000));
+        assert_eq!(pacer.poll(1_000_000, 64), Grant::Send(1));
+    }
+}

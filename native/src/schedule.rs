@@ -1,0 +1,180 @@
+//! The template mix: smooth weighted round-robin (as in nginx's upstream
+//! balancer) over one period, so weights 3:1 interleave as A A B A rather
+//! than A A A B, and every period holds exactly `weight` copies of each
+//! template. The transmit threads replay the period; per-template counts are
+//! derived from a thread's packet count, so the hot loop counts nothing per
+//! template.
+
+use crate::error::{Error, Result};
+
+/// Upper bound on one period (sum of weights after dividing by their common
+/// divisor); the period is materialised once per session.
+pub const MAX_PERIOD: u64 = 1 << 20;
+/// Upper bound on the work of building a period (period × templates).
+const MAX_BUILD_STEPS: u64 = 1 << 28;
+
+/// One period of the mix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// Template index of each slot of the period.
+    order: Vec<u32>,
+    /// Copies of each template in one period (the reduced weights).
+    per_period: Vec<u64>,
+}
+
+impl Schedule {
+    /// Builds the period for `weights` (each ≥ 1).
+    pub fn new(weights: &[u64]) -> Result<Schedule> {
+        if weights.is_empty() {
+            return Err(Error::invalid(
+                "templates: none given (need at least one frame)",
+            ));
+        }
+        if let Some(index) = weights.iter().position(|&w| w == 0) {
+            return Err(Error::invalid(format!(
+                "template {index}: weight must be a positive integer"
+            )));
+        }
+        let divisor = weights.iter().copied().fold(0, gcd);
+        let reduced: Vec<u64> = weights.iter().map(|w| w / divisor).collect();
+        let period = reduced
+            .iter()
+            .try_fold(0u64, |sum, &w| sum.checked_add(w))
+            .filter(|&p| p <= MAX_PERIOD)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "templates: the weights' ratio needs a period over {MAX_PERIOD} packets; use smaller weights"
+                ))
+            })?;
+        if period.saturating_mul(reduced.len() as u64) > MAX_BUILD_STEPS {
+            return Err(Error::invalid(format!(
+                "templates: {} templates with a period of {period} packets is too large a mix; use fewer templates or smaller weights",
+                reduced.len()
+            )));
+        }
+        Ok(Schedule {
+            order: smooth_weighted_round_robin(&reduced, period),
+            per_period: reduced,
+        })
+    }
+
+    /// Template index of each slot in one period.
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
+    pub fn period(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn template_count(&self) -> usize {
+        self.per_period.len()
+    }
+
+    /// Adds to `counts[k]` how many of the first `packets` slots of the
+    /// endlessly repeated period are template k.
+    pub fn add_template_counts(&self, packets: u64, counts: &mut [u64]) {
+        let period = self.order.len() as u64;
+        let full_periods = packets / period;
+        let rest = (packets % period) as usize;
+        for (count, per_period) in counts.iter_mut().zip(&self.per_period) {
+            *count += full_periods * per_period;
+        }
+        for &template in &self.order[..rest] {
+            counts[template as usize] += 1;
+        }
+    }
+}
+
+/// Each step adds every weight to its template's credit and picks the largest
+/// credit (lowest index on ties), which then pays the total back.
+fn smooth_weighted_round_robin(weights: &[u64], period: u64) -> Vec<u32> {
+    let total = period as i64;
+    let mut credit = vec![0i64; weights.len()];
+    let mut order = Vec::with_capacity(period as usize);
+    for _ in 0..period {
+        let mut best = 0;
+        for (index, weight) in weights.iter().enumerate() {
+            credit[index] += *weight as i64;
+            if credit[index] > credit[best] {
+                best = index;
+            }
+        }
+        credit[best] -= total;
+        order.push(best as u32);
+    }
+    order
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_to_one_interleaves() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        assert_eq!(schedule.order(), &[0, 0, 1, 0]);
+    }
+
+    #[test]
+    fn common_divisor_is_reduced() {
+        let schedule = Schedule::new(&[300, 100]).unwrap();
+        assert_eq!(schedule.order(), &[0, 0, 1, 0]);
+    }
+
+    #[test]
+    fn every_period_holds_the_exact_ratio() {
+        let weights = [5, 3, 2, 7];
+        let schedule = Schedule::new(&weights).unwrap();
+        assert_eq!(schedule.period(), 17);
+        let mut counts = [0u64; 4];
+        for &t in schedule.order() {
+            counts[t as usize] += 1;
+        }
+        assert_eq!(counts, [5, 3, 2, 7]);
+    }
+
+    #[test]
+    fn mix_is_smooth() {
+        // No template runs more than ceil(period / weight) slots without a turn.
+        let weights = [1, 1, 8];
+        let schedule = Schedule::new(&weights).unwrap();
+        let order = schedule.order();
+        assert_eq!(order.len(), 10);
+        let longest_run_of_heavy = order.split(|&t| t != 2).map(|run| run.len()).max().unwrap();
+        assert!(longest_run_of_heavy <= 4, "{order:?}");
+        for light in [0, 1] {
+            assert_eq!(order.iter().filter(|&&t| t == light).count(), 1);
+        }
+    }
+
+    #[test]
+    fn template_counts_follow_the_replayed_period() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        let mut counts = vec![0; 2];
+        // 2 full periods (A A B A A A B A) + A A B
+        schedule.add_template_counts(11, &mut counts);
+        assert_eq!(counts, vec![8, 3]);
+        let mut counts = vec![0; 2];
+        schedule.add_template_counts(0, &mut counts);
+        assert_eq!(counts, vec![0, 0]);
+    }
+
+    #[test]
+    fn invalid_weights_are_refused() {
+        assert!(Schedule::new(&[]).is_err());
+        assert_eq!(
+            Schedule::new(&[1, 0]).unwrap_err().message,
+            "template 1: weight must be a positive integer"
+        );
+        assert!(Schedule::new(&[MAX_PERIOD, 1]).is_err());
+    }
+}

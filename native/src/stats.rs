@@ -1,0 +1,162 @@
+//! Transmit counters: one cache-line-aligned block of atomics per thread,
+//! written only by that thread (Relaxed stores of its local totals) and
+//! summed by `stats()` on the JavaScript thread without any lock.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::schedule::Schedule;
+
+/// The counters of one transmit thread.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub struct QueueCounters {
+    /// Descriptors submitted to the TX ring.
+    pub packets: AtomicU64,
+    /// Submissions of at least one descriptor.
+    pub batches: AtomicU64,
+    /// Wake-ups of the kernel (sendto).
+    pub kicks: AtomicU64,
+    /// Times the TX ring (or the completion budget) had less room than wanted.
+    pub ring_full: AtomicU64,
+    /// Descriptors the kernel reported as transmitted (completion ring).
+    pub completions: AtomicU64,
+    /// Failed kicks other than "busy, try again".
+    pub errors: AtomicU64,
+    /// Nanoseconds from the session start to the thread's end.
+    pub finished_ns: AtomicU64,
+    pub running: AtomicBool,
+}
+
+/// A thread's running totals, kept in registers/stack by the hot loop and
+/// published with [`LocalCounters::publish`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LocalCounters {
+    pub packets: u64,
+    pub batches: u64,
+    pub kicks: u64,
+    pub ring_full: u64,
+    pub completions: u64,
+    pub errors: u64,
+}
+
+impl LocalCounters {
+    #[inline]
+    pub fn publish(&self, shared: &QueueCounters) {
+        shared.packets.store(self.packets, Ordering::Relaxed);
+        shared.batches.store(self.batches, Ordering::Relaxed);
+        shared.kicks.store(self.kicks, Ordering::Relaxed);
+        shared.ring_full.store(self.ring_full, Ordering::Relaxed);
+        shared
+            .completions
+            .store(self.completions, Ordering::Relaxed);
+        shared.errors.store(self.errors, Ordering::Relaxed);
+    }
+}
+
+/// Totals over all threads of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxStats {
+    pub elapsed_ns: u64,
+    pub packets: u64,
+    /// L2 bytes of the submitted frames (padded to 60, no FCS).
+    pub bytes: u64,
+    pub batches: u64,
+    pub kicks: u64,
+    pub ring_full: u64,
+    pub completions: u64,
+    pub errors: u64,
+    pub per_template: Vec<u64>,
+    pub running: bool,
+}
+
+/// Sums the threads' counters. Each thread replays the schedule from its
+/// start, so its per-template counts follow from its packet count;
+/// `frame_lengths` (padded) then give the bytes.
+pub fn sum(
+    counters: &[&QueueCounters],
+    schedule: &Schedule,
+    frame_lengths: &[u32],
+    now_ns: u64,
+) -> TxStats {
+    let mut stats = TxStats {
+        elapsed_ns: 0,
+        packets: 0,
+        bytes: 0,
+        batches: 0,
+        kicks: 0,
+        ring_full: 0,
+        completions: 0,
+        errors: 0,
+        per_template: vec![0; schedule.template_count()],
+        running: false,
+    };
+    for thread in counters {
+        let packets = thread.packets.load(Ordering::Relaxed);
+        stats.packets += packets;
+        stats.batches += thread.batches.load(Ordering::Relaxed);
+        stats.kicks += thread.kicks.load(Ordering::Relaxed);
+        stats.ring_full += thread.ring_full.load(Ordering::Relaxed);
+        stats.completions += thread.completions.load(Ordering::Relaxed);
+        stats.errors += thread.errors.load(Ordering::Relaxed);
+        schedule.add_template_counts(packets, &mut stats.per_template);
+        if thread.running.load(Ordering::Relaxed) {
+            stats.running = true;
+        } else {
+            let finished = thread.finished_ns.load(Ordering::Relaxed);
+            stats.elapsed_ns = stats.elapsed_ns.max(finished);
+        }
+    }
+    if stats.running {
+        stats.elapsed_ns = now_ns;
+    }
+    stats.bytes = stats
+        .per_template
+        .iter()
+        .zip(frame_lengths)
+        .map(|(count, len)| count * u64::from(*len))
+        .sum();
+    stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_threads_and_derives_templates_and_bytes() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        let a = QueueCounters::default();
+        let b = QueueCounters::default();
+        LocalCounters {
+            packets: 4,
+            batches: 1,
+            kicks: 1,
+            completions: 4,
+            ..Default::default()
+        }
+        .publish(&a);
+        LocalCounters {
+            packets: 3,
+            batches: 1,
+            kicks: 2,
+            completions: 3,
+            ..Default::default()
+        }
+        .publish(&b);
+        a.finished_ns.store(1_000, Ordering::Relaxed);
+        b.finished_ns.store(2_000, Ordering::Relaxed);
+        let stats = sum(&[&a, &b], &schedule, &[60, 1514], 5_000);
+        // thread a: A A B A, thread b: A A B
+        assert_eq!(stats.per_template, vec![5, 2]);
+        assert_eq!(stats.packets, 7);
+        assert_eq!(stats.bytes, 5 * 60 + 2 * 1514);
+        assert_eq!(stats.kicks, 3);
+        assert_eq!(stats.elapsed_ns, 2_000);
+        assert!(!stats.running);
+
+        b.running.store(true, Ordering::Relaxed);
+        let stats = sum(&[&a, &b], &schedule, &[60, 1514], 5_000);
+        assert!(stats.running);
+        assert_eq!(stats.elapsed_ns, 5_000);
+    }
+}
