@@ -73,3 +73,9 @@ demo: deps
 
 clean:
 	rm -rf dist plugins/*/out test/fixtures/out
+
+# --- native core: Rust crate built by @napi-rs/cli into native/xdperf.<platform>.node,
+# with the generated loader native/index.js and types native/index.d.ts --------
+.PHONY: native
+native: node_modules
+	cd native && ../$(NODE_BIN)/napi build --platform --release
