@@ -13,13 +13,13 @@ GO_PLUGINS := simpleudp
 C_PLUGINS := tcpsyn
 FIXTURES := $(basename $(notdir $(wildcard test/fixtures/*.c)))
 
-.PHONY: build deps ts plugins fixtures test test-ts test-go bench-plugins demo clean \
+.PHONY: build deps ts plugins fixtures test test-ts test-go test-rust bench-plugins demo clean \
 	$(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
 
 deps:
 	@scripts/install-deps.sh
 
-build: ts plugins
+build: native ts plugins
 
 ts: node_modules
 	$(NODE_BIN)/tsc -p tsconfig.json
@@ -53,7 +53,10 @@ test/fixtures/out/%.wasm: test/fixtures/%.c test/fixtures/fixture.h $(wildcard p
 # --- tests -------------------------------------------------------------------
 test: deps
 	$(MAKE) build fixtures
-	$(MAKE) test-go test-ts
+	$(MAKE) test-rust test-go test-ts
+
+test-rust:
+	cd native && cargo test --release --quiet
 
 test-ts:
 	$(NODE_BIN)/uvu dist/test '\.test\.js$$'

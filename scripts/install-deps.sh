@@ -2,13 +2,16 @@
 # Installs what building and testing xdperf needs and is missing, so `make test` and `make demo`
 # work on a fresh Debian/Ubuntu machine: Debian packages (clang/lld/wasi-libc for C plugins,
 # tshark for pcap checks), npm packages, and Go >= 1.24 for Go plugins (from the Go module
-# proxy when the system has none). Quiet when everything is already there.
+# proxy when the system has none), and checks for the Rust toolchain the native core needs.
+# Quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }
 
-APT_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 tshark iproute2 curl python3)
+# clang/lld/wasi-libc: C plugins and fixtures; libbpf-dev: BPF headers for the XDP counter;
+# tshark: the independent pcap reader of the tests; iproute2: the veth lab.
+APT_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libbpf-dev linux-libc-dev tshark iproute2 curl python3)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
@@ -40,3 +43,8 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
 fi
 
 scripts/find-go.sh --install >/dev/null
+
+if ! command -v cargo >/dev/null; then
+  say "the native core needs Rust (cargo): install it with rustup, https://rustup.rs"
+  exit 1
+fi

@@ -8,7 +8,7 @@
 # up      Creates the pair with QUEUES TX/RX queues (default 1), MTU 1500, IPv6 off
 #         (no ND/MLD noise), both ends up, a permanent neighbour entry for 10.77.0.2
 #         on xdperf0 (no ARP needed), and xdperf's XDP counter attached to xdperf1 in
-#         drop mode (natively), pinned under /sys/fs/bpf/xdperf/xdperf-lab/xdperf1
+#         drop mode (natively), pinned under /sys/fs/bpf/xdperf/netns/xdperf-lab/xdperf1
 #         (<netns>/<interface>: bpffs refuses "." in names) so it outlives the
 #         attaching process and `xdperf recv` / `xdperf run --rx-dev` can read it. A lab that partly exists is removed first; if up
 #         fails halfway, it removes what it made. Needs the native module
@@ -27,7 +27,8 @@ RX_IP=10.77.0.2
 MTU=1500
 BPFFS=/sys/fs/bpf
 PIN_ROOT=$BPFFS/xdperf
-PIN_DIR=$PIN_ROOT/$NETNS/$RX_IF
+# The path xdperf run/recv look for (src/engine/rx-counter.ts, counterPinDir).
+PIN_DIR=$PIN_ROOT/netns/$NETNS/$RX_IF
 NATIVE=$(cd "$(dirname "$0")/.." && pwd)/native/index.js
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
@@ -54,7 +55,7 @@ remove_lab() {
 	# reference gone the kernel detaches the program.
 	# Every step runs even if an earlier one fails; `down` checks the result.
 	rm -rf "$PIN_DIR" || true
-	rmdir "$PIN_ROOT/$NETNS" "$PIN_ROOT" 2>/dev/null || true
+	rmdir "$PIN_ROOT/netns/$NETNS" "$PIN_ROOT/netns" "$PIN_ROOT" 2>/dev/null || true
 	ip netns del "$NETNS" 2>/dev/null || true
 	# A half-made pair whose peer never reached the namespace.
 	ip link del "$TX_IF" 2>/dev/null || true

@@ -65,9 +65,13 @@ lab('SIGINT mid-run: exit 0 with a summary, and nothing left on the interface', 
     cwd: fromPackageRoot(),
   });
   let stdout = '';
+  let interrupted = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
-    if (stdout.includes('"event":"stats"')) child.kill('SIGINT');
+    if (!interrupted && stdout.includes('"event":"stats"')) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.is(code, 0);

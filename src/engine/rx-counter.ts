@@ -10,9 +10,15 @@ import { engineCall, nativeCore, type Counter, type Counts } from './native-core
 // stack, which would otherwise take most of a core at high rates.
 const ACTION = 'drop';
 
-/** Where `xdperf recv --pin` keeps the counter of an interface, one per namespace. */
+/**
+ * Where `xdperf recv --pin` keeps the counter of an interface: one directory per namespace.
+ * bpffs refuses names with a dot, which interface names may have (`eth0.100`), so dots and the
+ * escape character itself are percent-encoded.
+ */
 export function counterPinDir(ifname: string, netns: string | undefined): string {
-  return `/sys/fs/bpf/xdperf/${netns ?? 'root'}.${ifname}`;
+  const escape = (name: string): string => name.replace(/%/g, '%25').replace(/\./g, '%2e');
+  const scope = netns === undefined ? 'host' : `netns/${escape(netns)}`;
+  return `/sys/fs/bpf/xdperf/${scope}/${escape(ifname)}`;
 }
 
 export class RxCounter {

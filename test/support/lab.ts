@@ -29,7 +29,8 @@ export function useLab(suite: { before: (fn: () => void) => void; after: (fn: ()
 export function leftovers(): string[] {
   const found: string[] = [];
   const link = execFileSync('ip', ['-d', 'link', 'show', LAB.tx], { encoding: 'utf8' });
-  if (/\bxdp|prog\/xdp/.test(link)) found.push(`XDP program on ${LAB.tx}`);
+  // `ip -d link` shows an attached program as `prog/xdp id N` after an `xdp`/`xdpgeneric` keyword.
+  if (/prog\/xdp|\sxdp(generic|drv|offload)?\s/.test(link)) found.push(`XDP program on ${LAB.tx}`);
   const sockets = execFileSync('ss', ['-a', '--xdp'], { encoding: 'utf8' }).trim().split('\n').slice(1);
   if (sockets.length > 0) found.push(`${sockets.length} AF_XDP socket(s)`);
   return found;
