@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The README's main job. Until the transmit core lands it is the dry run: simpleudp's template,
-# decoded layer by layer, written to a pcap, and read back by tshark as an independent check.
+# The README's main job: bring up the veth lab, send simpleudp's template from xdperf0 to the
+# counter on xdperf1 (in its own network namespace), show sent vs received, take the lab down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${DEMO_PCAP:-out/demo.pcap}
-mkdir -p "$(dirname "$out")"
-node dist/src/cli/main.js templates --plugin simpleudp --templates 2 --pcap "$out"
-echo
-echo "tshark reads $out:"
-tshark -r "$out" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE 2>/dev/null
+scripts/lab.sh up
+trap 'scripts/lab.sh down >/dev/null' EXIT
+node dist/src/cli/main.js run --plugin simpleudp --set src_ip=10.77.0.1 --set dst_ip=10.77.0.2 \
+  --dev xdperf0 --pps "${DEMO_PPS:-200k}" --duration "${DEMO_DURATION:-5s}" \
+  --rx-dev xdperf1 --rx-netns xdperf-lab

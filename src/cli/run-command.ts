@@ -55,7 +55,10 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     listener: log,
   });
   log.releaseErrors();
-  if (style === 'json') for (const record of log.logs) reporter.log(record.level, record.message);
+  if (style === 'json') {
+    for (const record of log.logs) reporter.log(record.level, record.message);
+    for (const metric of log.metrics) reporter.metric(metric);
+  }
   const templates = generated.templates;
 
   // A plugin's suggested rates count only when the user gave none.

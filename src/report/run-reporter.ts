@@ -108,6 +108,11 @@ export class RunReporter {
     process.stderr.write(`plugin ${this.started?.plugin ?? ''} ${level}: ${message}\n`);
   }
 
+  /** Plugin metrics go out as events with --json; text output lists them in the summary. */
+  metric(metric: { name: string; value: number; timestamp: string }): void {
+    if (this.style === 'json') this.event('metric', { ...metric });
+  }
+
   summary(summary: RunSummary): void {
     if (this.style === 'json') return this.event('summary', { ...summary });
     this.closeLiveLine();
