@@ -18,12 +18,16 @@
 # status  Prints the interfaces and the counter's totals.
 set -euo pipefail
 
-NETNS=xdperf-lab
-TX_IF=xdperf0
-RX_IF=xdperf1
-TX_ADDR=10.77.0.1/24
-RX_ADDR=10.77.0.2/24
-RX_IP=10.77.0.2
+# XDPERF_LAB=N (1..200) makes a second, separate lab (netns xdperf-labN, xdperfN0/xdperfN1,
+# 10.77.N.0/24), so a benchmark and a test run, or two developers, do not share one.
+LAB=${XDPERF_LAB:-}
+NETNS=xdperf-lab$LAB
+TX_IF=xdperf${LAB}0
+RX_IF=xdperf${LAB}1
+SUBNET=10.77.${LAB:-0}
+TX_ADDR=$SUBNET.1/24
+RX_ADDR=$SUBNET.2/24
+RX_IP=$SUBNET.2
 MTU=1500
 BPFFS=/sys/fs/bpf
 PIN_ROOT=$BPFFS/xdperf
@@ -32,6 +36,8 @@ PIN_DIR=$PIN_ROOT/netns/$NETNS/$RX_IF
 NATIVE=$(cd "$(dirname "$0")/.." && pwd)/native/index.js
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
+
+[[ -z $LAB || ($LAB =~ ^[1-9][0-9]*$ && $LAB -le 200) ]] || die "XDPERF_LAB must be 1..200, got '$LAB'"
 
 need_root() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root (it creates a network namespace and attaches an XDP program)"

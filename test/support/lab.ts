@@ -1,17 +1,21 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fromPackageRoot } from '../../src/paths.js';
 
-export const LAB = { tx: 'xdperf0', rx: 'xdperf1', netns: 'xdperf-lab', rxIp: '10.77.0.2', txIp: '10.77.0.1' } as const;
+// Tests use a lab of their own (scripts/lab.sh's XDPERF_LAB), so they never tear down the one a
+// developer or a benchmark is using.
+const LAB_ID = '9';
+export const LAB = { tx: `xdperf${LAB_ID}0`, rx: `xdperf${LAB_ID}1`, netns: `xdperf-lab${LAB_ID}`, txIp: `10.77.${LAB_ID}.1`, rxIp: `10.77.${LAB_ID}.2` } as const;
 
 const LAB_SCRIPT = fromPackageRoot('scripts', 'lab.sh');
+const LAB_ENV = { ...process.env, XDPERF_LAB: LAB_ID };
 
 export function labUp(queues = 1): void {
   if (process.getuid?.() !== 0) throw new Error('the lab integration tests need root (they create a veth pair and a network namespace)');
-  execFileSync(LAB_SCRIPT, ['up', String(queues)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(LAB_SCRIPT, ['up', String(queues)], { stdio: ['ignore', 'ignore', 'inherit'], env: LAB_ENV });
 }
 
 export function labDown(): void {
-  spawnSync(LAB_SCRIPT, ['down'], { stdio: 'ignore' });
+  spawnSync(LAB_SCRIPT, ['down'], { stdio: 'ignore', env: LAB_ENV });
 }
 
 let registered = false;
