@@ -1,0 +1,202 @@
+/**
+ * The portable engine: IPv4 packets sent on a raw socket with the IP header included (the
+ * Ethernet header stripped; the kernel adds its own, from its routing and neighbour tables).
+ * It runs in JavaScript, one packet per send, so it is for modest rates on hosts where
+ * AF_XDP and AF_PACKET are not available; `auto` picks it only when nothing faster works.
+ */
+import { createRequire } from 'node:module';
+import { XdperfError } from '../errors.js';
+import type { TxStats } from './native-core.js';
+import { weightedOrder, type EngineTemplate, type TxEngineSession } from './tx-engine.js';
+
+type RawSocketModule = typeof import('raw-socket');
+
+const IPPROTO_RAW = 255;
+const ETHERTYPE_IPV4 = 0x0800;
+const VLAN_ETHERTYPES = new Set([0x8100, 0x88a8, 0x9100]);
+// Sends queued in the socket at once; beyond this the rate is limited by the socket, not by JS.
+const MAX_IN_FLIGHT = 256;
+// Credit the pacer may bank when the engine falls behind, so it catches up without a burst.
+const MAX_CREDIT = 64;
+
+export interface RawPlan {
+  ifname: string;
+  templates: EngineTemplate[];
+  pps?: number;
+  bps?: number;
+  count?: number;
+  durationMs?: number;
+}
+
+interface IpPacket {
+  data: Buffer;
+  destination: string;
+  frameBytes: number;
+}
+
+export function loadRawSocket(): RawSocketModule {
+  try {
+    return createRequire(import.meta.url)('raw-socket') as RawSocketModule;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0];
+    throw new XdperfError(`engine raw: the raw-socket package is not installed or did not build (${reason}): run 'npm install raw-socket'`);
+  }
+}
+
+/** The IPv4 packet inside a frame, or why there is none. */
+export function ipv4Packet(frame: Buffer, index: number): IpPacket {
+  let offset = 14;
+  let etherType = frame.readUInt16BE(12);
+  while (VLAN_ETHERTYPES.has(etherType) && frame.length >= offset + 4) {
+    etherType = frame.readUInt16BE(offset + 2);
+    offset += 4;
+  }
+  if (etherType !== ETHERTYPE_IPV4 || frame.length < offset + 20 || frame[offset]! >> 4 !== 4) {
+    throw new XdperfError(`engine raw: template ${index} is not an IPv4 packet; the raw engine sends IPv4 only`);
+  }
+  const totalLength = frame.readUInt16BE(offset + 2);
+  if (totalLength < 20 || offset + totalLength > frame.length) {
+    throw new XdperfError(`engine raw: template ${index} has an IPv4 total length of ${totalLength}, which does not fit its frame`);
+  }
+  const data = frame.subarray(offset, offset + totalLength);
+  return { data, destination: Array.from(data.subarray(16, 20)).join('.'), frameBytes: Math.max(frame.length, 60) };
+}
+
+export class RawSession implements TxEngineSession {
+  readonly engine = 'raw';
+  readonly mode = 'ip-hdrincl';
+  private readonly order: number[];
+  private readonly startedNs = process.hrtime.bigint();
+  private endedNs: bigint | undefined;
+  private position = 0;
+  private submitted = 0;
+  private packets = 0;
+  private bytes = 0;
+  private errors = 0;
+  private inFlight = 0;
+  private credit = 0;
+  private lastCreditNs = this.startedNs;
+  private stopping = false;
+  private firstError: Error | undefined;
+  private readonly perTemplate: number[];
+  private readonly done: Promise<TxStats>;
+  private finish!: (stats: TxStats) => void;
+  private readonly rate: number | undefined;
+
+  private constructor(
+    private readonly socket: import('raw-socket').RawSocket,
+    private readonly packetsToSend: IpPacket[],
+    private readonly plan: RawPlan,
+  ) {
+    this.order = weightedOrder(plan.templates.map((t) => t.weight));
+    this.perTemplate = plan.templates.map(() => 0);
+    const meanBytes = this.order.reduce((sum, i) => sum + packetsToSend[i]!.frameBytes, 0) / this.order.length;
+    this.rate = plan.pps ?? (plan.bps === undefined ? undefined : plan.bps / (meanBytes * 8));
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    socket.on('error', (error) => this.fail(error));
+    setImmediate(() => this.pump());
+  }
+
+  static start(plan: RawPlan): RawSession {
+    const raw = loadRawSocket();
+    const packets = plan.templates.map((t, i) => ipv4Packet(t.frame, i));
+    let socket;
+    try {
+      socket = raw.createSocket({ protocol: IPPROTO_RAW, addressFamily: raw.AddressFamily.IPv4 });
+      socket.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_BINDTODEVICE, Buffer.from(`${plan.ifname}\0`));
+    } catch (error) {
+      const message = (error as Error).message;
+      const why = /not permitted|permission/i.test(message) ? 'permission denied (needs CAP_NET_RAW, or root)' : message;
+      throw new XdperfError(`engine raw: raw socket on ${plan.ifname}: ${why}`);
+    }
+    return new RawSession(socket, packets, plan);
+  }
+
+  stats(): TxStats {
+    const end = this.endedNs ?? process.hrtime.bigint();
+    return {
+      elapsedNs: Number(end - this.startedNs),
+      packets: this.packets,
+      bytes: this.bytes,
+      batches: this.packets,
+      kicks: this.packets,
+      ringFull: 0,
+      completions: this.packets,
+      errors: this.errors,
+      perTemplate: [...this.perTemplate],
+      running: this.endedNs === undefined,
+    };
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async wait(): Promise<TxStats> {
+    const stats = await this.done;
+    if (this.firstError && stats.packets === 0) throw new XdperfError(`engine raw: sending on ${this.plan.ifname} failed: ${this.firstError.message}`);
+    return stats;
+  }
+
+  private finished(now: bigint): boolean {
+    const elapsedMs = Number(now - this.startedNs) / 1e6;
+    return (
+      this.stopping ||
+      (this.plan.durationMs !== undefined && elapsedMs >= this.plan.durationMs) ||
+      (this.plan.count !== undefined && this.submitted >= this.plan.count)
+    );
+  }
+
+  private pump(): void {
+    const now = process.hrtime.bigint();
+    if (this.finished(now)) {
+      if (this.inFlight === 0) this.end();
+      else setImmediate(() => this.pump());
+      return;
+    }
+    let allowed = MAX_IN_FLIGHT - this.inFlight;
+    if (this.plan.count !== undefined) allowed = Math.min(allowed, this.plan.count - this.submitted);
+    if (this.rate !== undefined) {
+      this.credit = Math.min(this.credit + (Number(now - this.lastCreditNs) / 1e9) * this.rate, MAX_CREDIT);
+      this.lastCreditNs = now;
+      allowed = Math.min(allowed, Math.floor(this.credit));
+      this.credit -= Math.max(allowed, 0);
+    }
+    for (let i = 0; i < allowed; i++) this.sendNext();
+    if (this.rate !== undefined && allowed === 0) {
+      const waitMs = Math.max((1 - this.credit) / this.rate, 0) * 1000;
+      setTimeout(() => this.pump(), waitMs >= 1 ? waitMs : 0);
+    } else {
+      setImmediate(() => this.pump());
+    }
+  }
+
+  private sendNext(): void {
+    const template = this.order[this.position]!;
+    this.position = (this.position + 1) % this.order.length;
+    const packet = this.packetsToSend[template]!;
+    this.submitted++;
+    this.inFlight++;
+    this.socket.send(packet.data, 0, packet.data.length, packet.destination, (error) => {
+      this.inFlight--;
+      if (error) return this.fail(error);
+      this.packets++;
+      this.bytes += packet.frameBytes;
+      this.perTemplate[template]!++;
+    });
+  }
+
+  private fail(error: Error): void {
+    this.errors++;
+    this.firstError ??= error;
+    // A socket that fails every send (no route, interface gone) would only count errors.
+    if (this.packets === 0 && this.errors >= MAX_IN_FLIGHT) this.stopping = true;
+  }
+
+  private end(): void {
+    if (this.endedNs !== undefined) return;
+    this.endedNs = process.hrtime.bigint();
+    this.socket.close();
+    this.finish(this.stats());
+  }
+}
