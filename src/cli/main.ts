@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
 import { runPluginsCommand } from './plugins-command.js';
+import { runProbeCommand } from './probe-command.js';
 import { runRecvCommand } from './recv-command.js';
 import { runRunCommand } from './run-command.js';
 import { runTemplatesCommand } from './templates-command.js';
@@ -53,12 +54,21 @@ function buildProgram(): Command {
     .option('--queues <n|list>', 'number of TX queues (from 0), or queue ids such as 0,2 or 1-3 (default 1)')
     .option('--cpus <list>', 'pin the thread of each queue to these CPUs, e.g. 0,1')
     .option('--batch <n>', 'descriptors per TX ring submission (default 64)')
+    .option('--engine <name>', 'auto (default: probe and pick the fastest that works), afxdp, xdp (XDP live frames), packet (AF_PACKET) or raw (IP raw socket, portable, modest rates)')
     .option('--xdp-mode <mode>', 'AF_XDP mode: auto, zerocopy or copy (default auto)')
+    .option('--xdp-batch <n>', 'xdp engine: live frames per kernel batch (default 64)')
     .option('--rx-dev <interface>', 'count what arrives on this interface (the far end of the link) with an XDP counter')
     .option('--rx-netns <name>', 'network namespace of --rx-dev')
     .option('--interval <time>', 'how often to report progress (default 1s)')
     .option('--json', 'write NDJSON events (start, stats, log, metric, summary) instead of text')
     .action((flags) => runRunCommand(flags));
+
+  program
+    .command('probe')
+    .description('what an interface can do (XDP modes, AF_XDP zero-copy, live frames, AF_PACKET), each found by trying, and the engine auto would pick')
+    .option('--dev <interface>', 'interface to probe')
+    .option('--json', 'print JSON instead of text')
+    .action((flags) => runProbeCommand(flags));
 
   program
     .command('recv')

@@ -3,11 +3,14 @@
  * reads counters (about once a second) until the count, the duration or a signal ends the run.
  */
 import { readProfile, resolvePluginSettings, type PluginFlags } from '../config/plugin-settings.js';
-import { resolveRunSettings, type RunFlags } from '../config/run-settings.js';
-import { parseMac } from '../device/local-device.js';
+import { resolveRunSettings, type RunFlags, type RunSettings } from '../config/run-settings.js';
+import { parseMac, readDevice, type DeviceContext } from '../device/local-device.js';
+import { chooseEngine, liveFramesProblem, type EngineChoice, type EngineRequest } from '../engine/engine-choice.js';
 import { engineCall, engineWait, nativeCore, type TxStats } from '../engine/native-core.js';
+import { RawSession } from '../engine/raw-engine.js';
 import { RxCounter } from '../engine/rx-counter.js';
-import { UsageError, XdperfError } from '../errors.js';
+import type { TxEngineSession } from '../engine/tx-engine.js';
+import { describeError, UsageError, XdperfError } from '../errors.js';
 import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { generateTemplates } from '../plugin/template-generator.js';
 import type { PacketTemplate } from '../plugin/packet-template.js';
@@ -37,8 +40,21 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   if (rxNetns !== undefined && rxDev === undefined) throw new UsageError('--rx-netns needs --rx-dev');
 
   const plugin = locatePlugin(settings.plugin, pluginSearchPath(settings.pluginDirs));
-  const native = nativeCore();
-  const device = engineCall(() => native.deviceInfo(settings.dev!));
+  const dev = settings.dev;
+  let native: ReturnType<typeof nativeCore> | undefined;
+  let nativeMissing = '';
+  try {
+    native = nativeCore();
+  } catch (error) {
+    nativeMissing = describeError(error);
+  }
+  const choice = pickEngine(run.engine, dev, native, nativeMissing);
+  const device: DeviceContext & { driver: string } = native
+    ? (() => {
+        const info = engineCall(() => native.deviceInfo(dev));
+        return { name: info.name, mac: parseMac(info.mac) ?? Buffer.alloc(6), mtu: info.mtu, queues: info.txQueues, driver: info.driver };
+      })()
+    : { ...readDevice(dev), driver: '' };
   const queues = run.queueIds ?? Array.from({ length: run.queueCount }, (_, i) => i);
   const style = settings.json ? 'json' : process.stdout.isTTY ? 'terminal' : 'plain';
   const reporter = new RunReporter(style);
@@ -50,7 +66,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     limits: settings.limits,
     config: settings.pluginConfig,
     templates: settings.templates,
-    device: { name: device.name, mac: parseMac(device.mac) ?? Buffer.alloc(6), mtu: device.mtu, queues: device.txQueues },
+    device,
     deviceIsReal: true,
     listener: log,
   });
@@ -66,22 +82,9 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const pps = run.pps ?? (run.bps === undefined && suggested > 0 ? suggested : undefined);
 
   const rx = rxDev === undefined ? undefined : RxCounter.open(rxDev, rxNetns);
-  let session;
+  let session: TxEngineSession;
   try {
-    session = engineCall(() =>
-      native.startTx({
-        ifname: device.name,
-        queues,
-        cpus: run.cpus,
-        batch: run.batch,
-        xdpMode: run.xdpMode,
-        templates: templates.map((t) => ({ frame: t.frame, weight: t.weight })),
-        pps,
-        bps: run.bps,
-        count: run.count,
-        durationMs: run.durationMs,
-      }),
-    );
+    session = startEngine(choice, run, device.name, queues, templates, pps, native);
   } catch (error) {
     rx?.close();
     throw error;
@@ -91,7 +94,8 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     plugin: plugin.name,
     device: device.name,
     driver: device.driver,
-    engine: 'AF_XDP',
+    engine: session.engine,
+    engineReason: choice.reason,
     mode: session.mode,
     queues,
     templates: templates.length,
@@ -161,4 +165,52 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   if (final.errors > 0 && final.packets === 0) {
     throw new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`);
   }
+}
+
+/** The engine for this run: the one asked for, or what auto finds by probing the interface. */
+function pickEngine(request: EngineRequest, dev: string, native: ReturnType<typeof nativeCore> | undefined, nativeMissing: string): EngineChoice {
+  if (request === 'raw') return { engine: 'raw', reason: 'chosen with --engine' };
+  if (!native) {
+    if (request === 'auto') return { engine: 'raw', reason: `the native core is not available (${nativeMissing})` };
+    throw new XdperfError(`engine ${request}: ${nativeMissing}`);
+  }
+  if (request === 'auto') return chooseEngine(engineCall(() => native.probe(dev)));
+  if (request === 'xdp') {
+    const problem = liveFramesProblem(engineCall(() => native.probe(dev)));
+    if (problem !== undefined) process.stderr.write(`xdperf: warning: --engine xdp on ${dev}: ${problem}; frames may not arrive\n`);
+  }
+  return { engine: request, reason: 'chosen with --engine' };
+}
+
+function startEngine(
+  choice: EngineChoice,
+  run: RunSettings,
+  ifname: string,
+  queues: number[],
+  templates: PacketTemplate[],
+  pps: number | undefined,
+  native: ReturnType<typeof nativeCore> | undefined,
+): TxEngineSession {
+  const frames = templates.map((t) => ({ frame: t.frame, weight: t.weight }));
+  const engine = choice.engine;
+  if (engine === 'raw') {
+    return RawSession.start({ ifname, templates: frames, pps, bps: run.bps, count: run.count, durationMs: run.durationMs });
+  }
+  return engineCall(() =>
+    native!.startTx({
+      ifname,
+      engine,
+      queues,
+      cpus: run.cpus,
+      batch: run.batch,
+      // An explicit --xdp-mode wins; otherwise auto's finding, or let the engine decide.
+      xdpMode: run.xdpModeGiven ? run.xdpMode : (choice.xdpMode ?? run.xdpMode),
+      xdpBatchSize: run.xdpBatch,
+      templates: frames,
+      pps,
+      bps: run.bps,
+      count: run.count,
+      durationMs: run.durationMs,
+    }),
+  );
 }

@@ -29,6 +29,8 @@ export interface RunProfile {
   cpus?: string | number;
   batch?: string | number;
   xdp_mode?: string;
+  xdp_batch?: string | number;
+  engine?: string;
   interval?: string | number;
   rx_dev?: string;
   rx_netns?: string;

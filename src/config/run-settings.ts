@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { parseCount, parseDurationMs } from '../units.js';
 import { pick } from './plugin-settings.js';
 import type { RunProfile } from './run-profile.js';
+import { ENGINE_REQUESTS, type EngineRequest } from '../engine/engine-choice.js';
 
 export interface RunFlags {
   config?: string;
@@ -18,6 +19,8 @@ export interface RunFlags {
   cpus?: string;
   batch?: string;
   xdpMode?: string;
+  xdpBatch?: string;
+  engine?: string;
   interval?: string;
 }
 
@@ -35,6 +38,11 @@ export interface RunSettings {
   cpus: number[] | undefined;
   batch: number;
   xdpMode: XdpMode;
+  /** Whether the user set the AF_XDP mode (flag or profile), so auto must not override it. */
+  xdpModeGiven: boolean;
+  /** Live frames per BPF_PROG_RUN batch (xdp engine); undefined = the engine's default. */
+  xdpBatch: number | undefined;
+  engine: EngineRequest;
   intervalMs: number;
 }
 
@@ -104,6 +112,12 @@ export function resolveRunSettings(flags: RunFlags, profile: RunProfile): RunSet
     cpus,
     batch,
     xdpMode,
+    xdpModeGiven: (flags.xdpMode ?? profile.xdp_mode) !== undefined,
+    xdpBatch: pick(flags.xdpBatch, '--xdp-batch', profile.xdp_batch, 'xdp_batch', file, positive(parseCount, 'the batch'), undefined),
+    engine: pick(flags.engine, '--engine', profile.engine, 'engine', file, (value) => {
+      if (!ENGINE_REQUESTS.includes(value as EngineRequest)) throw new RangeError(`'${value}' is not one of ${ENGINE_REQUESTS.join(', ')}`);
+      return value as EngineRequest;
+    }, 'auto'),
     intervalMs: pick(flags.interval, '--interval', profile.interval, 'interval', file, positive(parseDurationMs, 'the interval'), 1000),
   };
 }

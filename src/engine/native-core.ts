@@ -8,7 +8,7 @@ import { XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
 import type * as Native from '../../native/index.js';
 
-export type { Counter, Counts, DeviceInfo, Template, TxPlan, TxSession, TxStats } from '../../native/index.js';
+export type { Counter, Counts, DeviceInfo, ProbeResult, Template, TxPlan, TxSession, TxStats } from '../../native/index.js';
 
 let core: typeof Native | undefined;
 

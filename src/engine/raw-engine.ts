@@ -103,7 +103,8 @@ export class RawSession implements TxEngineSession {
     let socket;
     try {
       socket = raw.createSocket({ protocol: IPPROTO_RAW, addressFamily: raw.AddressFamily.IPv4 });
-      socket.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_BINDTODEVICE, Buffer.from(`${plan.ifname}\0`));
+      const name = Buffer.from(`${plan.ifname}\0`);
+      socket.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_BINDTODEVICE, name, name.length);
     } catch (error) {
       const message = (error as Error).message;
       const why = /not permitted|permission/i.test(message) ? 'permission denied (needs CAP_NET_RAW, or root)' : message;

@@ -10,6 +10,8 @@ export interface RunStart {
   device: string;
   driver: string;
   engine: string;
+  /** Why this engine: auto's finding, or that the user chose it. */
+  engineReason: string;
   mode: string;
   queues: number[];
   templates: number;
@@ -73,9 +75,10 @@ export class RunReporter {
     const limit = [start.count !== undefined ? `${formatCount(start.count)} packets` : '', start.durationMs !== undefined ? `for ${formatSeconds(start.durationMs)}` : '']
       .filter((s) => s !== '')
       .join(', ');
+    this.line(`engine ${start.engine} (${start.mode}): ${start.engineReason}`);
     this.line(
       `sending ${start.templates} template${start.templates === 1 ? '' : 's'} from ${start.plugin} on ${start.device} (${start.driver || 'no driver'}, ` +
-        `${start.engine} ${start.mode}, queue${start.queues.length === 1 ? '' : 's'} ${start.queues.join(',')}) ${rate}${limit ? `, ${limit}` : ', until Ctrl-C'}`,
+        `queue${start.queues.length === 1 ? '' : 's'} ${start.queues.join(',')}) ${rate}${limit ? `, ${limit}` : ', until Ctrl-C'}`,
     );
   }
 
