@@ -48,13 +48,17 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   } catch (error) {
     nativeMissing = describeError(error);
   }
-  const choice = pickEngine(run.engine, dev, native, nativeMissing);
   const device: DeviceContext & { driver: string } = native
     ? (() => {
         const info = engineCall(() => native.deviceInfo(dev));
+        if (!info.adminUp) throw new XdperfError(`interface ${dev} is down`);
         return { name: info.name, mac: parseMac(info.mac) ?? Buffer.alloc(6), mtu: info.mtu, queues: info.txQueues, driver: info.driver };
       })()
     : { ...readDevice(dev), driver: '' };
+  // An AF_XDP bind mode only means something to the AF_XDP engine.
+  const request = run.engine === 'auto' && run.xdpModeGiven && run.xdpMode !== 'auto' ? 'afxdp' : run.engine;
+  const choice = pickEngine(request, dev, native, nativeMissing);
+  if (request !== run.engine) choice.reason = `--xdp-mode ${run.xdpMode} asks for AF_XDP`;
   const queues = run.queueIds ?? Array.from({ length: run.queueCount }, (_, i) => i);
   const style = settings.json ? 'json' : process.stdout.isTTY ? 'terminal' : 'plain';
   const reporter = new RunReporter(style);
