@@ -69,6 +69,13 @@ test-go:
 bench-plugins: build
 	@scripts/bench-plugins.sh
 
+# Sending rate on the veth lab next to trafgen and the anchors' C AF_XDP sender, rate
+# accuracy, start-up time and memory; as root, about 7 minutes (BENCH_DURATION=5 halves
+# it). Writes out/bench/bench.md and bench.json; see scripts/bench.sh.
+.PHONY: bench
+bench: build
+	@scripts/bench.sh
+
 # --- the README's main job -----------------------------------------------------
 demo: deps
 	$(MAKE) build

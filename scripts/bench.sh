@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# bench.sh - `make bench`: xdperf's sending rate, rate accuracy, start-up time and memory
+# on the project's veth lab (scripts/lab.sh), next to Debian's trafgen and, as an
+# anchor, the reference C AF_XDP sender of BENCH_ANCHORS, all in one run.
+#
+# Usage: scripts/bench.sh            (as root; after make build)
+#   BENCH_DURATION  seconds per run (default 10; at least 3)
+#   BENCH_RUNS      runs per max-rate case (default 3; cases are interleaved run by run)
+#   BENCH_ANCHORS   the anchors directory (default /work/shared/anchors); absent or
+#                   unusable -> the table says "anchor not available" and the rest runs
+#   BENCH_OUT       output directory (default out/bench)
+#   BENCH_IDLE_WAIT before each run, wait up to this many seconds for the machine to be
+#                   >= 90 % idle (default 10; 0 = do not wait); the idle % is recorded
+#   BENCH_NO_INSTALL=1  do not apt-get install netsniff-ng when trafgen is missing
+#   XDPERF_LAB      which lab (as scripts/lab.sh: unset = xdperf-lab, N = xdperf-labN)
+# With the defaults it takes about 7 minutes: 3 runs x 8 max-rate cases x 10 s, then
+# 4 rate-accuracy runs of 10 s, 5 x `--count 1` and one 5 s memory run.
+#
+# Writes OUT/bench.md (also printed), OUT/bench.json and the raw result lines
+# OUT/raw.ndjson. Measures:
+#   max rate   xdperf AF_XDP with 64 B and 1514 B frames (60 and 1514 B without FCS),
+#              1 queue (--queues 1 --cpus 0) and 2 queues (--queues 2 --cpus 0,1), its
+#              node threads unpinned as a user runs it; trafgen (netsniff-ng) pinned to
+#              CPU 0 with the same frame bytes; the anchors' C AF_XDP sender
+#              (measure.sh afxdp -c) on CPU 0 in its own lab. Received rate = the XDP
+#              counter on the far end over [1 s, DUR-0.5 s] after the sender started
+#              (scripts/bench-run.mjs, which sits on the last CPU).
+#   accuracy   xdperf --pps 10k, 100k, 500k and trafgen -b 100000pps: received total
+#              vs pps x DUR, and the rate of each 10 ms window against the target.
+#   start-up   wall time of `xdperf run --count 1` (median of 5).
+#   memory     peak RSS of a 5 s `xdperf run` at max rate.
+# Only one lab is up at a time (ours: xdperf0 <-> xdperf1 in netns xdperf-lab; the
+# anchors': xdpf-tx/xdpf-rx); whatever is up is taken down on exit, failure or Ctrl-C.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+DUR=${BENCH_DURATION:-10}
+RUNS=${BENCH_RUNS:-3}
+ANCHORS=${BENCH_ANCHORS:-/work/shared/anchors}
+OUT=${BENCH_OUT:-out/bench}
+IDLE_WAIT=${BENCH_IDLE_WAIT:-10}
+LENS=(60 1514)
+PAYLOAD=([60]=18 [1514]=1472) # simpleudp payload_size for each frame length
+RATES=(10000 100000 500000)
+TRAFGEN_RATE=100000
+RSS_SECONDS=5
+NCPU=$(nproc)
+SAMPLER_CPU=$((NCPU - 1)) # the measuring helper's core; senders use CPU 0 (and 1 for 2 queues)
+# the lab's names, as scripts/lab.sh derives them from XDPERF_LAB
+LABN=${XDPERF_LAB:-}
+NETNS=xdperf-lab$LABN LAB_DEV=xdperf${LABN}0 RX_IF=xdperf${LABN}1
+RX_IP=10.77.${LABN:-0}.2 TX_IP=10.77.${LABN:-0}.1
+PIN=/sys/fs/bpf/xdperf/netns/$NETNS/$RX_IF
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root: it creates a veth lab in a network namespace and sends on it with AF_XDP (try: sudo make bench)"
+if ! [[ $DUR =~ ^[0-9]+$ ]] || [ "$DUR" -lt 3 ]; then die "BENCH_DURATION must be a whole number of seconds >= 3, got '$DUR'"; fi
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive whole number, got '$RUNS'"
+[[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "BENCH_IDLE_WAIT must be a whole number of seconds, got '$IDLE_WAIT'"
+if [ ! -f dist/src/cli/main.js ] || [ ! -f native/index.js ]; then die "xdperf is not built: run make build"; fi
+for t in node taskset ip; do command -v "$t" >/dev/null || die "$t is missing"; done
+XDPERF=(node "$ROOT/dist/src/cli/main.js")
+# The engine under test is AF_XDP; where xdperf has a choice of engines, ask for it.
+ENGINE=()
+if "${XDPERF[@]}" run --help 2>/dev/null | grep -q -- '--engine'; then ENGINE=(--engine afxdp); fi
+
+# Our lab or the anchors' already up: another benchmark is running, or one was left
+# behind. Either would share the veth names or the CPUs, so wait for it to go.
+up=$(ip netns list | awk -v me="$NETNS" '$1 == me || $1 == "xdpf-tx" || $1 == "xdpf-rx" { printf "%s ", $1 }')
+if [ -n "$up" ] || ip link show "$LAB_DEV" >/dev/null 2>&1; then
+	up=${up% }
+	die "a lab is already up (${up:-$LAB_DEV}): another benchmark is using it, or it was left behind; retry when it is gone, or take it down (scripts/lab.sh down; for xdpf-*: the anchors' lab-down.sh)"
+fi
+# Another xdperf lab (a test run) does not collide, but shares the CPUs.
+others=$(ip netns list | awk -v me="$NETNS" '$1 ~ /^xdperf-lab/ && $1 != me { printf "%s ", $1 }')
+[ -z "$others" ] || echo "bench: warning: other xdperf labs are up ($others): a test run may be using the CPUs" >&2
+
+mkdir -p "$OUT"
+RAW=$OUT/raw.ndjson
+: >"$RAW"
+TMP=$(mktemp -d /tmp/xdperf-bench.XXXXXX)
+OUR_LAB=0 ANCHOR_LAB=0 CHILD=""
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
+		# the run going on: bench-run.mjs and measure.sh stop their sender on SIGTERM
+		pkill -TERM -P "$CHILD" 2>/dev/null || true
+		kill -TERM "$CHILD" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$CHILD" 2>/dev/null || true
+	fi
+	if [ "$OUR_LAB" = 1 ]; then scripts/lab.sh down >/dev/null 2>&1 || log "scripts/lab.sh down failed: check with scripts/lab.sh status"; fi
+	if [ "$ANCHOR_LAB" = 1 ]; then "$ANCHORS/lab-down.sh" >/dev/null 2>&1 || log "the anchors' lab-down.sh failed"; fi
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# run_child OUT CMD...: runs CMD in the background, its stdout to OUT and its stderr to
+# $TMP/child.err (overwritten), and waits for it. Not in the foreground: a foreground
+# command that handles SIGINT itself and exits 0 hides Ctrl-C from the trap (bash
+# assumes the child dealt with it and carries on). `wait` returns at once on a signal,
+# the trap runs, and cleanup stops CHILD. Returns CMD's status.
+run_child() {
+	local out=$1 rc=0
+	shift
+	"$@" >"$out" 2>"$TMP/child.err" &
+	CHILD=$!
+	wait "$CHILD" || rc=$?
+	CHILD=""
+	return "$rc"
+}
+
+# emit JSON: one result line
+emit() { echo "$1" >>"$RAW"; }
+# jstr S: S as a JSON string
+jstr() { node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' "$1"; }
+note() { emit "{\"kind\":\"note\",\"tool\":\"$1\",\"error\":$(jstr "$2")}"; log "$1: $2"; }
+
+# idle_wait: waits (up to IDLE_WAIT s) until the machine is >= 90 % idle over 0.5 s,
+# so another process's load does not skew a run; sets PRE_IDLE.
+cpu_idle_total() { awk '/^cpu /{ print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+idle_wait() {
+	local end=$((SECONDS + IDLE_WAIT)) a b
+	PRE_IDLE=null
+	while :; do
+		read -r -a a < <(cpu_idle_total)
+		sleep 0.5
+		read -r -a b < <(cpu_idle_total)
+		PRE_IDLE=$((100 * (b[0] - a[0]) / ((b[1] - a[1]) > 0 ? (b[1] - a[1]) : 1)))
+		[ "$PRE_IDLE" -ge 90 ] || [ "$SECONDS" -ge "$end" ] && return 0
+	done
+}
+
+lab_up() {
+	# lab.sh up would replace a lab someone else brought up meanwhile
+	if ip netns list | grep -qE "^$NETNS( |\$)"; then die "netns $NETNS appeared while the benchmark ran: someone else is using this lab"; fi
+	OUR_LAB=1 # from here on cleanup takes it down, even if up is interrupted halfway
+	scripts/lab.sh up "$1" >"$TMP/lab.log" 2>&1 || { cat "$TMP/lab.log" >&2; die "scripts/lab.sh up $1 failed"; }
+}
+lab_down() {
+	scripts/lab.sh down >/dev/null
+	OUR_LAB=0
+}
+
+# counter: the lab receiver's packet total
+counter() { node -e "process.stdout.write(String(require('$ROOT/native/index.js').openPinnedCounter('$PIN').counts().packets))"; }
+
+# measure META BENCH-RUN-OPTIONS... -- COMMAND...: one run through bench-run.mjs,
+# after idle_wait; its JSON line (with META and pre_idle) goes to RAW.
+measure() {
+	local meta=$1 line
+	shift
+	idle_wait
+	meta="${meta%\}},\"pre_idle\":$PRE_IDLE}"
+	run_child "$TMP/line" node scripts/bench-run.mjs --cpu "$SAMPLER_CPU" --dur "$DUR" --pin "$PIN" --txdev "$LAB_DEV" --meta "$meta" "$@" || true
+	line=$(tail -1 "$TMP/line")
+	[ -n "$line" ] || line="${meta%\}},\"error\":$(jstr "bench-run.mjs failed: $(tail -1 "$TMP/child.err")")}"
+	emit "$line"
+	log "$(node -e 'const r = JSON.parse(process.argv[1]); const { cmd, output_tail, ...rest } = r;
+		console.log(Object.entries(rest).map(([k, v]) => k + "=" + (typeof v === "number" ? Math.round(v * 1000) / 1000 : v)).join(" "))' "$line")"
+}
+
+xdperf_args() { # LEN: sets XA, the plugin settings for a LEN-byte frame (without FCS)
+	XA=(--plugin simpleudp --dev "$LAB_DEV" --set "dst_ip=$RX_IP" --set "src_ip=$TX_IP" --set "payload_size=${PAYLOAD[$1]}")
+	XR=("${XA[@]}" "${ENGINE[@]}") # for run
+}
+
+# --- trafgen: installed? ---------------------------------------------------------------
+TRAFGEN_ERR=""
+if ! command -v trafgen >/dev/null; then
+	if [ "${BENCH_NO_INSTALL:-0}" != 1 ] && command -v apt-get >/dev/null; then
+		log "trafgen is missing: apt-get install -y netsniff-ng"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q netsniff-ng >"$TMP/apt.log" 2>&1 || true
+	fi
+	command -v trafgen >/dev/null || TRAFGEN_ERR="trafgen not installed (apt-get install -y netsniff-ng failed or was not tried)"
+fi
+[ -z "$TRAFGEN_ERR" ] || note trafgen "$TRAFGEN_ERR"
+TRAFGEN_VERSION=$( (trafgen -v 2>/dev/null || true) | head -1)
+
+# trafgen_cfgs: trafgen configs with xdperf's template bytes for each length; the lab's
+# MAC addresses change with each lab_up, so this runs after each one.
+trafgen_cfgs() {
+	[ -z "$TRAFGEN_ERR" ] || return 0
+	local len
+	for len in "${LENS[@]}"; do
+		xdperf_args "$len"
+		if ! "${XDPERF[@]}" templates "${XA[@]}" --json >"$TMP/tpl.json" 2>"$TMP/tpl.err" ||
+			! node scripts/bench-report.mjs trafgen-cfg <"$TMP/tpl.json" >"$TMP/trafgen-$len.cfg" 2>>"$TMP/tpl.err"; then
+			TRAFGEN_ERR="no trafgen config: $(tail -1 "$TMP/tpl.err")"
+			note trafgen "$TRAFGEN_ERR"
+			return 0
+		fi
+	done
+}
+# trafgen's own flags: one worker; --no-sock-mem leaves the machine's wmem sysctls alone
+# (trafgen would otherwise raise them for the run); --notouch-irq leaves IRQ affinity.
+TRAFGEN_FLAGS=(-o "$LAB_DEV" -P 1 --no-sock-mem --notouch-irq)
+
+# --- the anchor: usable? -----------------------------------------------------------------
+ANCHOR_ERR=""
+if [ ! -d "$ANCHORS" ]; then
+	ANCHOR_ERR="$ANCHORS does not exist"
+else
+	for f in measure.sh lab-up.sh lab-down.sh rx-count.sh; do
+		[ -x "$ANCHORS/$f" ] || { ANCHOR_ERR="$ANCHORS/$f missing or not executable"; break; }
+	done
+	if [ -z "$ANCHOR_ERR" ] && [ ! -x "$ANCHORS/afxdp_tx" ] && [ ! -f /usr/include/xdp/xsk.h ]; then
+		ANCHOR_ERR="afxdp_tx is not built and libxdp-dev is missing (apt-get install -y libxdp-dev libbpf-dev clang bpftool)"
+	fi
+	for t in bpftool bc; do
+		[ -n "$ANCHOR_ERR" ] || command -v $t >/dev/null || ANCHOR_ERR="$t is missing (the anchors need it)"
+	done
+fi
+[ -z "$ANCHOR_ERR" ] || note c-afxdp "anchor not available: $ANCHOR_ERR"
+
+anchor_runs() { # REP
+	[ -z "$ANCHOR_ERR" ] || return 0
+	local len line meta
+	# lab-up.sh would tear down the anchors' lab of someone measuring with it right now
+	if ip netns list | grep -qE '^xdpf-(tx|rx)( |$)'; then
+		for len in "${LENS[@]}"; do
+			emit "{\"kind\":\"max\",\"tool\":\"c-afxdp\",\"queues\":1,\"len\":$len,\"rep\":$1,\"error\":\"the anchors' lab (xdpf-tx/xdpf-rx) was in use by someone else\"}"
+		done
+		log "c-afxdp run $1 skipped: the anchors' lab is in use by someone else"
+		return 0
+	fi
+	ANCHOR_LAB=1
+	if ! THREADED=0 "$ANCHORS/lab-up.sh" 1 >"$TMP/alab.log" 2>&1; then
+		ANCHOR_ERR="lab-up.sh failed: $(tail -1 "$TMP/alab.log")"
+		note c-afxdp "anchor not available: $ANCHOR_ERR"
+		"$ANCHORS/lab-down.sh" >/dev/null 2>&1 || true
+		ANCHOR_LAB=0
+		return 0
+	fi
+	for len in "${LENS[@]}"; do
+		idle_wait
+		meta="{\"kind\":\"max\",\"tool\":\"c-afxdp\",\"queues\":1,\"len\":$len,\"rep\":$1,\"dur\":$DUR,\"pre_idle\":$PRE_IDLE}"
+		run_child "$TMP/measure.out" env NO_QUIET_WAIT=1 DUR="$DUR" LEN="$len" CPU=0 "$ANCHORS/measure.sh" afxdp -c ||
+			echo " err=measure.sh_failed:_$(tail -1 "$TMP/child.err" | tr ' =' '_:')" >>"$TMP/measure.out"
+		line=$(tr '\n' ' ' <"$TMP/measure.out")
+		emit "$(node scripts/bench-report.mjs anchor-line "$meta" "$line")"
+		log "c-afxdp len=$len rep=$1: $line"
+	done
+	"$ANCHORS/lab-down.sh" >/dev/null
+	ANCHOR_LAB=0
+}
+
+# --- 1-3: maximum rate, interleaved run by run ------------------------------------------------
+log "$RUNS runs x ${#LENS[@]} sizes x (xdperf 1 queue, xdperf 2 queues, trafgen, C AF_XDP anchor), $DUR s each"
+for rep in $(seq "$RUNS"); do
+	lab_up 1
+	trafgen_cfgs
+	for len in "${LENS[@]}"; do
+		xdperf_args "$len"
+		measure "{\"kind\":\"max\",\"tool\":\"xdperf\",\"queues\":1,\"len\":$len,\"rep\":$rep}" --sent xdperf -- \
+			"${XDPERF[@]}" run "${XR[@]}" --queues 1 --cpus 0 --duration "${DUR}s" --json
+	done
+	if [ -z "$TRAFGEN_ERR" ]; then
+		for len in "${LENS[@]}"; do
+			measure "{\"kind\":\"max\",\"tool\":\"trafgen\",\"queues\":1,\"len\":$len,\"rep\":$rep}" --sent trafgen --stop-at "$DUR" -- \
+				taskset -c 0 trafgen "${TRAFGEN_FLAGS[@]}" -i "$TMP/trafgen-$len.cfg"
+		done
+	fi
+	lab_down
+
+	if [ "$NCPU" -ge 2 ]; then
+		lab_up 2
+		for len in "${LENS[@]}"; do
+			xdperf_args "$len"
+			measure "{\"kind\":\"max\",\"tool\":\"xdperf\",\"queues\":2,\"len\":$len,\"rep\":$rep}" --sent xdperf -- \
+				"${XDPERF[@]}" run "${XR[@]}" --queues 2 --cpus 0,1 --duration "${DUR}s" --json
+		done
+		lab_down
+	elif [ "$rep" = 1 ]; then
+		note xdperf "2 queues need 2 CPUs; this machine has $NCPU"
+	fi
+
+	anchor_runs "$rep"
+done
+
+# --- 5: rate accuracy; 6: start-up and memory ---------------------------------------------
+lab_up 1
+trafgen_cfgs
+xdperf_args 60
+for pps in "${RATES[@]}"; do
+	measure "{\"kind\":\"rate\",\"tool\":\"xdperf\",\"pps\":$pps}" --sent xdperf --fine 10 --target "$pps" -- \
+		"${XDPERF[@]}" run "${XR[@]}" --queues 1 --cpus 0 --pps "$pps" --duration "${DUR}s" --json
+done
+if [ -z "$TRAFGEN_ERR" ]; then
+	measure "{\"kind\":\"rate\",\"tool\":\"trafgen\",\"pps\":$TRAFGEN_RATE}" --sent trafgen --stop-at "$DUR" --fine 10 --target "$TRAFGEN_RATE" -- \
+		taskset -c 0 trafgen "${TRAFGEN_FLAGS[@]}" -i "$TMP/trafgen-60.cfg" -b "${TRAFGEN_RATE}pps"
+else
+	emit "{\"kind\":\"rate\",\"tool\":\"trafgen\",\"pps\":$TRAFGEN_RATE,\"error\":$(jstr "$TRAFGEN_ERR")}"
+fi
+
+# `xdperf run --count 1`, start to exit, 5 times
+idle_wait
+before=$(counter)
+ms=() c1err=""
+for _ in 1 2 3 4 5; do
+	t0=$(date +%s%N)
+	if ! run_child "$TMP/count1.log" "${XDPERF[@]}" run "${XR[@]}" --count 1; then
+		c1err="failed: $(tail -1 "$TMP/child.err")"
+		break
+	fi
+	t1=$(date +%s%N)
+	ms+=("$(((t1 - t0) / 1000))")
+done
+sleep 0.1
+delta=$(($(counter) - before))
+if [ -n "$c1err" ]; then
+	emit "{\"kind\":\"count1\",\"error\":$(jstr "$c1err")}"
+else
+	emit "{\"kind\":\"count1\",\"ms\":[$(IFS=,; echo "${ms[*]/%/e-3}")],\"rx_delta\":$delta}"
+fi
+log "--count 1: ${ms[*]/%/ µs} (counter +$delta)${c1err:+ error: $c1err}"
+
+# peak RSS of a run at max rate
+idle_wait
+RSS_CMD=("${XDPERF[@]}" run "${XR[@]}" --queues 1 --cpus 0 --duration "${RSS_SECONDS}s")
+rss_kb="" rss_err="" method=""
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1; then
+	method="/usr/bin/time %M"
+	run_child "$TMP/rss.log" /usr/bin/time -f %M -o "$TMP/rss" "${RSS_CMD[@]}" || rss_err="failed: $(tail -1 "$TMP/child.err")"
+	rss_kb=$(tail -1 "$TMP/rss" 2>/dev/null || true)
+else
+	method="VmHWM sampled every 0.1 s"
+	"${RSS_CMD[@]}" >"$TMP/rss.log" 2>&1 &
+	CHILD=$!
+	while kill -0 "$CHILD" 2>/dev/null; do
+		v=$(awk '/^VmHWM:/{ print $2 }' "/proc/$CHILD/status" 2>/dev/null || true)
+		[ -z "$v" ] || rss_kb=$v
+		sleep 0.1
+	done
+	wait "$CHILD" || rss_err="exit $?: $(tail -1 "$TMP/rss.log")"
+	CHILD=""
+fi
+if [ -n "$rss_err" ] || ! [[ $rss_kb =~ ^[0-9]+$ ]]; then
+	emit "{\"kind\":\"rss\",\"error\":$(jstr "${rss_err:-no RSS reading}")}"
+else
+	emit "{\"kind\":\"rss\",\"kb\":$rss_kb,\"seconds\":$RSS_SECONDS,\"method\":\"$method\"}"
+fi
+log "peak RSS: ${rss_kb:-?} kB ($method)${rss_err:+ error: $rss_err}"
+lab_down
+
+# the commit, "-dirty" if tracked files differ from it (read-only git commands)
+xdperf_rev() {
+	local rev
+	rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+	git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || rev+=-dirty
+	echo "$rev"
+}
+
+# --- the report --------------------------------------------------------------------------------
+META=$(IDLE_WAIT=$IDLE_WAIT node -e '
+	const [date, kernel, cpus, model, xdperf, trafgen, anchors, dur, runs, sampler] = process.argv.slice(1);
+	console.log(JSON.stringify({ date, kernel, cpus: Number(cpus), cpu_model: model, xdperf, node: process.version,
+		trafgen: trafgen || "trafgen: not installed", anchors, duration: Number(dur), runs: Number(runs), lens: [60, 1514], sampler_cpu: Number(sampler),
+		idle_wait: Number(process.env.IDLE_WAIT) }));' \
+	"$(date -Is)" "$(uname -r)" "$NCPU" "$(awk -F': ' '/^model name/{ print $2; exit }' /proc/cpuinfo)" \
+	"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU")
+node scripts/bench-report.mjs report "$RAW" "$OUT" "$META"
+echo
+log "wrote $OUT/bench.md, $OUT/bench.json and $OUT/raw.ndjson"
