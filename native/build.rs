@@ -1,19 +1,24 @@
-//! Builds the XDP receive counter (bpf/xdp_count.c) into a BPF object that
-//! src/receiver.rs embeds with `include_bytes!`, and sets up napi linking.
+//! Builds the BPF programs in bpf/ into objects that the engine embeds with
+//! `include_bytes!` (the receive counter for src/receiver.rs, the live-frames
+//! transmitter for src/xdp_live.rs, the probe programs for src/probe.rs), and
+//! sets up napi linking.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BPF_SOURCE: &str = "bpf/xdp_count.c";
+/// Each becomes OUT_DIR/<name>.o.
+const BPF_SOURCES: [&str; 3] = ["bpf/xdp_count.c", "bpf/xdp_live_tx.c", "bpf/xdp_probe.c"];
 
 fn main() {
     napi_build::setup();
-    println!("cargo:rerun-if-changed={BPF_SOURCE}");
-
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let object = out_dir.join("xdp_count.o");
-    compile_bpf(Path::new(BPF_SOURCE), &object);
+    for source in BPF_SOURCES {
+        println!("cargo:rerun-if-changed={source}");
+        let source = Path::new(source);
+        let object = out_dir.join(source.with_extension("o").file_name().expect("a file name"));
+        compile_bpf(source, &object);
+    }
 }
 
 fn compile_bpf(source: &Path, object: &Path) {

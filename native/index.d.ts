@@ -20,8 +20,13 @@ export declare class Counter {
 
 /** A running transmit session. */
 export declare class TxSession {
-  /** The AF_XDP mode the sockets were bound in. */
-  get mode(): 'zerocopy' | 'copy'
+  /** The engine sending. */
+  get engine(): 'afxdp' | 'xdp' | 'packet'
+  /**
+   * How the engine sends: afxdp 'zerocopy' or 'copy' (the bind mode),
+   * xdp 'live-frames', packet 'tx-ring'.
+   */
+  get mode(): 'zerocopy' | 'copy' | 'live-frames' | 'tx-ring'
   /** Current totals; cheap enough to poll. */
   stats(): TxStats
   /** Asks all threads to stop (idempotent). */
@@ -75,10 +80,64 @@ export interface DeviceInfo {
 /** Opens a counter pinned by `attachCounter(..., { pinDir })`. */
 export declare function openPinnedCounter(pinDir: string): Counter
 
+/**
+ * Finds out what interface `ifname` (in this process's namespace) can do,
+ * by trying each thing; sends nothing. Throws if the interface cannot be
+ * described (e.g. it does not exist), or with ERR_XDPERF_PERMISSION_DENIED
+ * if the process may try none of it (not root); a single attempt refused
+ * for want of a capability is `supported: null` with the reason.
+ */
+export declare function probe(ifname: string): ProbeResult
+
+/** One capability of an interface, found by trying it. */
+export interface ProbeCheck {
+  /** null when it could not be tried or told. */
+  supported: boolean | null
+  /** Why not (or why unknown); sometimes a note when supported. */
+  reason: string | null
+}
+
+/** What an interface can do. */
+export interface ProbeResult {
+  ifname: string
+  ifindex: number
+  /** Kernel driver name, e.g. "veth". */
+  driver: string
+  /** "aa:bb:cc:dd:ee:ff" */
+  mac: string
+  mtu: number
+  adminUp: boolean
+  operUp: boolean
+  rxQueues: number
+  txQueues: number
+  /** Mb/s; null when the driver reports none. */
+  linkSpeedMbps: number | null
+  linkSpeedReason: string | null
+  /** An XDP program attaches in driver mode. */
+  xdpNative: ProbeCheck
+  /** An XDP program attaches in generic (skb) mode. */
+  xdpGeneric: ProbeCheck
+  /** An AF_XDP socket binds queue 0 in zero-copy mode. */
+  afxdpZeroCopy: ProbeCheck
+  /** An AF_XDP socket binds queue 0 in copy mode. */
+  afxdpCopy: ProbeCheck
+  /** The kernel runs XDP live frames (BPF_PROG_RUN). */
+  liveFrames: ProbeCheck
+  /** An AF_PACKET socket with a TX ring binds to the interface. */
+  packetTxRing: ProbeCheck
+  /** The interface takes redirected XDP frames, what the xdp engine sends. */
+  xdpRedirectTarget: ProbeCheck
+  /** null unless the interface is a veth. */
+  vethPeer: VethPeer | null
+}
+
 /** Removes a pinned counter (detaching it); false if nothing was pinned there. */
 export declare function removePinned(pinDir: string): boolean
 
-/** Validates the plan, binds one AF_XDP socket per queue and starts sending. */
+/**
+ * Validates the plan, sets up one sender per queue with the plan's engine
+ * and starts sending.
+ */
 export declare function startTx(plan: TxPlan): TxSession
 
 /** A packet template: a full Ethernet frame without FCS, and its weight in the mix. */
@@ -90,14 +149,31 @@ export interface Template {
 
 /** What to send, where, how fast and for how long. */
 export interface TxPlan {
+  /**
+   * How frames reach the interface: AF_XDP sockets (the default), XDP
+   * live frames (BPF_PROG_RUN, redirected to the interface), or AF_PACKET
+   * TX rings.
+   */
+  engine?: 'afxdp' | 'xdp' | 'packet'
   ifname: string
-  /** TX queues, one AF_XDP socket and thread each. */
+  /**
+   * One transmit thread each. afxdp binds each thread's socket to its
+   * queue; xdp and packet send through the queue the driver picks for
+   * the thread's CPU (pin them with `cpus`).
+   */
   queues: Array<number>
   /** CPU for the thread of each queue (same length as `queues`). */
   cpus?: Array<number>
-  /** Descriptors per TX ring submission (1..1024), typically 64. */
+  /**
+   * Frames per hand-over to the kernel (1..1024), typically 64: afxdp
+   * descriptors per TX ring submission, packet ring slots per send().
+   * Not used by xdp (see `xdpBatchSize`).
+   */
   batch: number
+  /** AF_XDP bind mode; other engines take only 'auto'. */
   xdpMode: 'auto' | 'zerocopy' | 'copy'
+  /** Live frames the kernel runs per batch (1..256, default 64); xdp only. */
+  xdpBatchSize?: number
   templates: Array<Template>
   /** Packets per second over all queues. */
   pps?: number
@@ -111,17 +187,47 @@ export interface TxPlan {
 /** Transmit totals over all queues. */
 export interface TxStats {
   elapsedNs: number
-  /** Frames submitted to the TX rings. */
+  /**
+   * Frames handed to the kernel: afxdp descriptors in the TX rings, xdp
+   * frames the program ran on (and redirected), packet ring slots.
+   */
   packets: number
-  /** L2 bytes of the submitted frames (padded to 60, no FCS). */
+  /** L2 bytes of those frames (padded to 60, no FCS). */
   bytes: number
+  /** afxdp TX ring submissions, xdp BPF_PROG_RUN calls, packet ring fills. */
   batches: number
+  /**
+   * Calls into the kernel: afxdp sendto wake-ups, xdp BPF_PROG_RUN calls,
+   * packet send() flushes.
+   */
   kicks: number
+  /** Times the ring had no room (afxdp, packet). */
   ringFull: number
-  /** Frames the kernel reported sent (equals `packets` once finished). */
+  /**
+   * Frames the kernel reported done: afxdp completions, xdp frames the
+   * interface's driver accepted, packet slots handed back. Equals
+   * `packets` once finished when nothing was lost.
+   */
   completions: number
+  /**
+   * Failed kernel calls; for xdp also frames the driver dropped or whose
+   * redirect failed.
+   */
   errors: number
   /** Packets per template, in template order. */
   perTemplate: Array<number>
   running: boolean
+}
+
+/** The other end of a veth. */
+export interface VethPeer {
+  ifindex: number
+  name: string | null
+  /** Its /var/run/netns name; null in the same (or an unnamed) namespace. */
+  netns: string | null
+  /**
+   * Whether it has an XDP program: without one (or GRO), the veth drops
+   * every redirected frame, so the xdp engine would send nothing.
+   */
+  xdpProgram: ProbeCheck
 }

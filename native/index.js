@@ -840,5 +840,6 @@ module.exports.TxSession = nativeBinding.TxSession
 module.exports.attachCounter = nativeBinding.attachCounter
 module.exports.deviceInfo = nativeBinding.deviceInfo
 module.exports.openPinnedCounter = nativeBinding.openPinnedCounter
+module.exports.probe = nativeBinding.probe
 module.exports.removePinned = nativeBinding.removePinned
 module.exports.startTx = nativeBinding.startTx

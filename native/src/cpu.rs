@@ -1,5 +1,5 @@
-//! Scheduling properties of a transmit thread: the CPU it runs on and how
-//! precisely its sleeps end.
+//! Properties of a transmit thread: the CPU it runs on, how precisely its
+//! sleeps end, and that signals go to other threads.
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -42,5 +42,20 @@ pub fn tighten_timer_slack() {
     // calling thread. Failure only costs pacing precision, so it is ignored.
     unsafe {
         libc::prctl(libc::PR_SET_TIMERSLACK, TIMER_SLACK_NS, 0, 0, 0);
+    }
+}
+
+/// Blocks every signal on the calling thread, so the process's signals
+/// (Ctrl-C, SIGCHLD, SIGWINCH…) are handled by Node's threads. A signal
+/// taken on a transmit thread would cut a BPF_PROG_RUN call short with
+/// EINTR after an unknown number of frames.
+pub fn block_signals() {
+    // SAFETY: sigfillset fills the set we own; pthread_sigmask changes only
+    // the calling thread's mask. Failure (EINVAL) cannot happen with
+    // SIG_BLOCK and a valid set.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
     }
 }

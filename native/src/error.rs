@@ -91,6 +91,32 @@ impl Error {
         };
         Error::new(kind, format!("{subject}: {problem}"))
     }
+
+    /// One line for a library error (aya's): the errno found in its source
+    /// chain decides the wording, else the error's first line.
+    pub fn from_source_chain(subject: &str, err: &(dyn std::error::Error + 'static)) -> Self {
+        if let Some(errno) = errno_in(err) {
+            return Error::from_errno(subject, errno);
+        }
+        let text = err.to_string();
+        let first_line = text.lines().next().unwrap_or_default();
+        Error::new(ErrorKind::Kernel, format!("{subject}: {first_line}"))
+    }
+}
+
+/// The errno of the first `io::Error` in `err`'s source chain.
+pub fn errno_in(err: &(dyn std::error::Error + 'static)) -> Option<i32> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        if let Some(errno) = current
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return Some(errno);
+        }
+        source = current.source();
+    }
+    None
 }
 
 impl fmt::Display for Error {

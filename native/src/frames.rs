@@ -12,6 +12,11 @@ use xdpilone::xdp::XdpDesc;
 
 use crate::schedule::Schedule;
 
+/// Largest UMEM frame: AF_XDP frames cannot exceed a page.
+pub const MAX_UMEM_FRAME_SIZE: u32 = 4096;
+/// The smaller UMEM frame, for templates that fit it.
+const SMALL_UMEM_FRAME_SIZE: u32 = 2048;
+
 /// UMEM frames a socket aims for in total (split over the templates). Few
 /// frames stay in the cache and TLB while the kernel copies them (copy
 /// mode): on the veth lab 64 frames sent 5–10 % more 64-byte packets per
@@ -29,6 +34,17 @@ pub struct FrameLayout {
     /// that repeat its start.
     descriptors: Vec<XdpDesc>,
     cycle: usize,
+}
+
+/// The UMEM frame size that holds the largest of `frame_lengths`
+/// (each at most [`MAX_UMEM_FRAME_SIZE`]).
+pub fn umem_frame_size(frame_lengths: &[u32]) -> u32 {
+    let largest = frame_lengths.iter().copied().max().unwrap_or(0);
+    if largest <= SMALL_UMEM_FRAME_SIZE {
+        SMALL_UMEM_FRAME_SIZE
+    } else {
+        MAX_UMEM_FRAME_SIZE
+    }
 }
 
 impl FrameLayout {
@@ -95,6 +111,12 @@ impl FrameLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frame_size_holds_the_largest_template() {
+        assert_eq!(umem_frame_size(&[60, 1514]), 2048);
+        assert_eq!(umem_frame_size(&[60, 2049]), 4096);
+    }
 
     #[test]
     fn descriptors_follow_the_schedule_and_rotate_copies() {

@@ -1,22 +1,31 @@
 //! xdperf's native core, as seen from JavaScript. This file only converts
-//! between napi types and the engine's, and delegates: the transmit engine
-//! is in session.rs (and the modules it uses), the receive counter in
-//! receiver.rs, interface facts in device.rs.
+//! between napi types and the engine's, and delegates: transmit sessions are
+//! in session.rs (with one module pair per engine: xsk.rs/xsk_loop.rs for
+//! AF_XDP, xdp_live.rs for XDP live frames, packet_ring.rs/packet_loop.rs
+//! for AF_PACKET), the receive counter in receiver.rs, interface facts in
+//! device.rs, the capability probe in probe.rs.
 
 mod cpu;
 mod device;
 mod error;
 mod frames;
+mod gate;
+mod netlink;
 mod netns;
 mod pacer;
+mod packet_loop;
+mod packet_ring;
 mod plan;
+mod probe;
 mod receiver;
 mod schedule;
 mod session;
 mod stats;
-mod tx_loop;
 mod umem;
+mod veth;
+mod xdp_live;
 mod xsk;
+mod xsk_loop;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,15 +89,27 @@ pub struct Template {
 /// What to send, where, how fast and for how long.
 #[napi(object)]
 pub struct TxPlan {
+    /// How frames reach the interface: AF_XDP sockets (the default), XDP
+    /// live frames (BPF_PROG_RUN, redirected to the interface), or AF_PACKET
+    /// TX rings.
+    #[napi(ts_type = "'afxdp' | 'xdp' | 'packet'")]
+    pub engine: Option<String>,
     pub ifname: String,
-    /// TX queues, one AF_XDP socket and thread each.
+    /// One transmit thread each. afxdp binds each thread's socket to its
+    /// queue; xdp and packet send through the queue the driver picks for
+    /// the thread's CPU (pin them with `cpus`).
     pub queues: Vec<u32>,
     /// CPU for the thread of each queue (same length as `queues`).
     pub cpus: Option<Vec<u32>>,
-    /// Descriptors per TX ring submission (1..1024), typically 64.
+    /// Frames per hand-over to the kernel (1..1024), typically 64: afxdp
+    /// descriptors per TX ring submission, packet ring slots per send().
+    /// Not used by xdp (see `xdpBatchSize`).
     pub batch: u32,
+    /// AF_XDP bind mode; other engines take only 'auto'.
     #[napi(ts_type = "'auto' | 'zerocopy' | 'copy'")]
     pub xdp_mode: String,
+    /// Live frames the kernel runs per batch (1..256, default 64); xdp only.
+    pub xdp_batch_size: Option<u32>,
     pub templates: Vec<Template>,
     /// Packets per second over all queues.
     pub pps: Option<f64>,
@@ -103,15 +124,24 @@ pub struct TxPlan {
 #[napi(object)]
 pub struct TxStats {
     pub elapsed_ns: f64,
-    /// Frames submitted to the TX rings.
+    /// Frames handed to the kernel: afxdp descriptors in the TX rings, xdp
+    /// frames the program ran on (and redirected), packet ring slots.
     pub packets: f64,
-    /// L2 bytes of the submitted frames (padded to 60, no FCS).
+    /// L2 bytes of those frames (padded to 60, no FCS).
     pub bytes: f64,
+    /// afxdp TX ring submissions, xdp BPF_PROG_RUN calls, packet ring fills.
     pub batches: f64,
+    /// Calls into the kernel: afxdp sendto wake-ups, xdp BPF_PROG_RUN calls,
+    /// packet send() flushes.
     pub kicks: f64,
+    /// Times the ring had no room (afxdp, packet).
     pub ring_full: f64,
-    /// Frames the kernel reported sent (equals `packets` once finished).
+    /// Frames the kernel reported done: afxdp completions, xdp frames the
+    /// interface's driver accepted, packet slots handed back. Equals
+    /// `packets` once finished when nothing was lost.
     pub completions: f64,
+    /// Failed kernel calls; for xdp also frames the driver dropped or whose
+    /// redirect failed.
     pub errors: f64,
     /// Packets per template, in template order.
     pub per_template: Vec<f64>,
@@ -135,15 +165,18 @@ impl From<stats::TxStats> for TxStats {
     }
 }
 
-/// Validates the plan, binds one AF_XDP socket per queue and starts sending.
+/// Validates the plan, sets up one sender per queue with the plan's engine
+/// and starts sending.
 #[napi]
 pub fn start_tx(plan: TxPlan) -> Result<TxSession> {
     let request = plan::PlanRequest {
+        engine: plan.engine,
         ifname: plan.ifname,
         queues: plan.queues,
         cpus: plan.cpus,
         batch: plan.batch,
         xdp_mode: plan.xdp_mode,
+        xdp_batch_size: plan.xdp_batch_size,
         templates: plan
             .templates
             .into_iter()
@@ -171,8 +204,18 @@ pub struct TxSession {
 
 #[napi]
 impl TxSession {
-    /// The AF_XDP mode the sockets were bound in.
-    #[napi(getter, ts_return_type = "'zerocopy' | 'copy'")]
+    /// The engine sending.
+    #[napi(getter, ts_return_type = "'afxdp' | 'xdp' | 'packet'")]
+    pub fn engine(&self) -> &'static str {
+        self.inner.engine()
+    }
+
+    /// How the engine sends: afxdp 'zerocopy' or 'copy' (the bind mode),
+    /// xdp 'live-frames', packet 'tx-ring'.
+    #[napi(
+        getter,
+        ts_return_type = "'zerocopy' | 'copy' | 'live-frames' | 'tx-ring'"
+    )]
     pub fn mode(&self) -> &'static str {
         self.inner.mode()
     }
@@ -294,4 +337,106 @@ impl Counter {
     pub fn detach(&mut self) -> Result<()> {
         self.inner.detach().map_err(to_js)
     }
+}
+
+/// One capability of an interface, found by trying it.
+#[napi(object, use_nullable = true)]
+pub struct ProbeCheck {
+    /// null when it could not be tried or told.
+    pub supported: Option<bool>,
+    /// Why not (or why unknown); sometimes a note when supported.
+    pub reason: Option<String>,
+}
+
+impl From<probe::Check> for ProbeCheck {
+    fn from(check: probe::Check) -> Self {
+        ProbeCheck {
+            supported: check.supported,
+            reason: check.reason,
+        }
+    }
+}
+
+/// The other end of a veth.
+#[napi(object, use_nullable = true)]
+pub struct VethPeer {
+    pub ifindex: u32,
+    pub name: Option<String>,
+    /// Its /var/run/netns name; null in the same (or an unnamed) namespace.
+    pub netns: Option<String>,
+    /// Whether it has an XDP program: without one (or GRO), the veth drops
+    /// every redirected frame, so the xdp engine would send nothing.
+    pub xdp_program: ProbeCheck,
+}
+
+/// What an interface can do.
+#[napi(object, use_nullable = true)]
+pub struct ProbeResult {
+    pub ifname: String,
+    pub ifindex: u32,
+    /// Kernel driver name, e.g. "veth".
+    pub driver: String,
+    /// "aa:bb:cc:dd:ee:ff"
+    pub mac: String,
+    pub mtu: u32,
+    pub admin_up: bool,
+    pub oper_up: bool,
+    pub rx_queues: u32,
+    pub tx_queues: u32,
+    /// Mb/s; null when the driver reports none.
+    pub link_speed_mbps: Option<u32>,
+    pub link_speed_reason: Option<String>,
+    /// An XDP program attaches in driver mode.
+    pub xdp_native: ProbeCheck,
+    /// An XDP program attaches in generic (skb) mode.
+    pub xdp_generic: ProbeCheck,
+    /// An AF_XDP socket binds queue 0 in zero-copy mode.
+    pub afxdp_zero_copy: ProbeCheck,
+    /// An AF_XDP socket binds queue 0 in copy mode.
+    pub afxdp_copy: ProbeCheck,
+    /// The kernel runs XDP live frames (BPF_PROG_RUN).
+    pub live_frames: ProbeCheck,
+    /// An AF_PACKET socket with a TX ring binds to the interface.
+    pub packet_tx_ring: ProbeCheck,
+    /// The interface takes redirected XDP frames, what the xdp engine sends.
+    pub xdp_redirect_target: ProbeCheck,
+    /// null unless the interface is a veth.
+    pub veth_peer: Option<VethPeer>,
+}
+
+/// Finds out what interface `ifname` (in this process's namespace) can do,
+/// by trying each thing; sends nothing. Throws if the interface cannot be
+/// described (e.g. it does not exist), or with ERR_XDPERF_PERMISSION_DENIED
+/// if the process may try none of it (not root); a single attempt refused
+/// for want of a capability is `supported: null` with the reason.
+#[napi]
+pub fn probe(ifname: String) -> Result<ProbeResult> {
+    let found = probe::probe(&ifname).map_err(to_js)?;
+    let device = found.device;
+    Ok(ProbeResult {
+        mac: device.mac_string(),
+        ifname: device.name,
+        ifindex: device.ifindex,
+        driver: device.driver,
+        mtu: device.mtu,
+        admin_up: device.admin_up,
+        oper_up: device.oper_up,
+        rx_queues: device.rx_queues,
+        tx_queues: device.tx_queues,
+        link_speed_mbps: found.link_speed_mbps,
+        link_speed_reason: found.link_speed_reason,
+        xdp_native: found.xdp_native.into(),
+        xdp_generic: found.xdp_generic.into(),
+        afxdp_zero_copy: found.afxdp_zero_copy.into(),
+        afxdp_copy: found.afxdp_copy.into(),
+        live_frames: found.live_frames.into(),
+        packet_tx_ring: found.packet_tx_ring.into(),
+        xdp_redirect_target: found.xdp_redirect_target.into(),
+        veth_peer: found.veth_peer.map(|peer| VethPeer {
+            ifindex: peer.ifindex,
+            name: peer.name,
+            netns: peer.netns,
+            xdp_program: peer.xdp_program.into(),
+        }),
+    })
 }

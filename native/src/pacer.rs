@@ -83,8 +83,7 @@ impl Pacer {
     /// A pacer for `rate_milli_pps` (> 0) that grants at most `max_quantum`
     /// packets at a time, starting at `now_ns` with an empty bucket.
     pub fn new(rate_milli_pps: u64, max_quantum: u32, now_ns: u64) -> Pacer {
-        let pps = rate_milli_pps / RATE_SCALE;
-        let quantum = (pps / GRANTS_PER_SECOND).clamp(1, u64::from(max_quantum.max(1))) as u32;
+        let quantum = Pacer::quantum_for(rate_milli_pps, max_quantum);
         let burst_packets = (u128::from(rate_milli_pps) * u128::from(BURST_NS)
             / (NS_PER_SECOND * u128::from(RATE_SCALE))) as u64;
         Pacer {
@@ -94,6 +93,13 @@ impl Pacer {
             origin_ns: now_ns,
             granted: 0,
         }
+    }
+
+    /// The packets a pacer for `rate_milli_pps` grants at a time: enough
+    /// for [`GRANTS_PER_SECOND`] grants, at least 1, at most `max_quantum`.
+    pub fn quantum_for(rate_milli_pps: u64, max_quantum: u32) -> u32 {
+        let pps = rate_milli_pps / RATE_SCALE;
+        (pps / GRANTS_PER_SECOND).clamp(1, u64::from(max_quantum.max(1))) as u32
     }
 
     /// Asks for up to `want` packets at `now_ns`. Grants only once a whole

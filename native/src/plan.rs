@@ -3,6 +3,7 @@
 
 use crate::device::DeviceInfo;
 use crate::error::{Error, ErrorKind, Result};
+use crate::frames::MAX_UMEM_FRAME_SIZE;
 use crate::pacer::RATE_SCALE;
 use crate::xsk::{ModeRequest, RING_SIZE};
 
@@ -12,9 +13,10 @@ pub const MIN_FRAME_LEN: usize = 60;
 const ETH_HEADER_LEN: usize = 14;
 /// A VLAN tag (802.1Q / 802.1ad) adds this to what the MTU allows.
 const VLAN_TAG_LEN: usize = 4;
-/// Largest UMEM frame: AF_XDP frames cannot exceed a page.
-const MAX_FRAME_SIZE: u32 = 4096;
-const SMALL_FRAME_SIZE: u32 = 2048;
+/// The kernel's default live-frames batch (NAPI_POLL_WEIGHT) and its
+/// largest (TEST_XDP_MAX_BATCH in net/bpf/test_run.c).
+const DEFAULT_XDP_BATCH_SIZE: u32 = 64;
+const MAX_XDP_BATCH_SIZE: u32 = 256;
 /// Each template takes at least one UMEM frame per queue.
 pub const MAX_TEMPLATES: usize = 16_384;
 /// A batch is at most half the TX ring, so the next one can be queued
@@ -30,14 +32,49 @@ pub struct TemplateRequest {
     pub weight: f64,
 }
 
+/// How the frames reach the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// AF_XDP sockets, one per queue.
+    Afxdp,
+    /// BPF_PROG_RUN with XDP live frames, redirected to the interface.
+    Xdp,
+    /// AF_PACKET sockets with a TX ring, bypassing the qdisc.
+    Packet,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Afxdp => "afxdp",
+            Engine::Xdp => "xdp",
+            Engine::Packet => "packet",
+        }
+    }
+
+    fn parse(name: Option<&str>) -> Result<Engine> {
+        match name {
+            None | Some("afxdp") => Ok(Engine::Afxdp),
+            Some("xdp") => Ok(Engine::Xdp),
+            Some("packet") => Ok(Engine::Packet),
+            Some(other) => Err(Error::invalid(format!(
+                "engine {other:?}: must be \"afxdp\", \"xdp\" or \"packet\""
+            ))),
+        }
+    }
+}
+
 /// The plan as the controller gives it (mirrors the JavaScript `TxPlan`).
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
+    /// None means AF_XDP, the engine plans had before there was a choice.
+    pub engine: Option<String>,
     pub ifname: String,
     pub queues: Vec<u32>,
     pub cpus: Option<Vec<u32>>,
     pub batch: u32,
     pub xdp_mode: String,
+    pub xdp_batch_size: Option<u32>,
     pub templates: Vec<TemplateRequest>,
     pub pps: Option<f64>,
     pub bps: Option<f64>,
@@ -48,17 +85,22 @@ pub struct PlanRequest {
 /// A validated plan.
 #[derive(Debug, Clone)]
 pub struct TxPlan {
+    pub engine: Engine,
     pub ifname: String,
     pub ifindex: u32,
+    /// One transmit thread each. AF_XDP binds each thread's socket to its
+    /// queue; the xdp and packet engines send through the queue the driver
+    /// picks for the thread's CPU.
     pub queues: Vec<u32>,
     pub cpus: Option<Vec<u32>>,
     pub batch: u32,
+    /// AF_XDP bind mode (always `Auto` for the other engines).
     pub mode: ModeRequest,
+    /// Live frames the kernel runs per batch (xdp engine).
+    pub xdp_batch_size: u32,
     /// Templates padded to [`MIN_FRAME_LEN`].
     pub frames: Vec<Vec<u8>>,
     pub weights: Vec<u64>,
-    /// UMEM frame size that holds the largest template.
-    pub frame_size: u32,
     /// Rate of each thread in packets per 1000 s, if paced.
     pub thread_rates: Option<Vec<u64>>,
     pub count: Option<u64>,
@@ -86,6 +128,7 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
             format!("interface {name} has no carrier (its link is down)"),
         ));
     }
+    let engine = Engine::parse(request.engine.as_deref())?;
     validate_queues(&request.queues, device)?;
     if let Some(cpus) = &request.cpus {
         if cpus.len() != request.queues.len() {
@@ -112,13 +155,29 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
             )))
         }
     };
-    let (frames, weights) = validate_templates(&request.templates, device)?;
-    let largest = frames.iter().map(Vec::len).max().unwrap_or(MIN_FRAME_LEN) as u32;
-    let frame_size = if largest <= SMALL_FRAME_SIZE {
-        SMALL_FRAME_SIZE
-    } else {
-        MAX_FRAME_SIZE
+    if mode != ModeRequest::Auto && engine != Engine::Afxdp {
+        return Err(Error::invalid(format!(
+            "xdpMode {:?}: applies only to engine \"afxdp\", not {:?}",
+            request.xdp_mode,
+            engine.name()
+        )));
+    }
+    let xdp_batch_size = match (request.xdp_batch_size, engine) {
+        (None, _) => DEFAULT_XDP_BATCH_SIZE,
+        (Some(size), Engine::Xdp) if (1..=MAX_XDP_BATCH_SIZE).contains(&size) => size,
+        (Some(size), Engine::Xdp) => {
+            return Err(Error::invalid(format!(
+                "xdpBatchSize {size} out of range (1..{MAX_XDP_BATCH_SIZE})"
+            )))
+        }
+        (Some(_), other) => {
+            return Err(Error::invalid(format!(
+                "xdpBatchSize: applies only to engine \"xdp\", not {:?}",
+                other.name()
+            )))
+        }
     };
+    let (frames, weights) = validate_templates(&request.templates, device, engine)?;
     let total_rate = total_rate_milli_pps(request.pps, request.bps, &frames, &weights)?;
     let thread_rates = match total_rate {
         Some(rate) => Some(split_rate(rate, request.queues.len())?),
@@ -138,15 +197,16 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         None => None,
     };
     Ok(TxPlan {
+        engine,
         ifname: device.name.clone(),
         ifindex: device.ifindex,
         queues: request.queues,
         cpus: request.cpus,
         batch: request.batch,
         mode,
+        xdp_batch_size,
         frames,
         weights,
-        frame_size,
         thread_rates,
         count,
         duration_ns,
@@ -180,6 +240,7 @@ fn validate_queues(queues: &[u32], device: &DeviceInfo) -> Result<()> {
 fn validate_templates(
     templates: &[TemplateRequest],
     device: &DeviceInfo,
+    engine: Engine,
 ) -> Result<(Vec<Vec<u8>>, Vec<u64>)> {
     if templates.is_empty() {
         return Err(Error::invalid(
@@ -211,9 +272,12 @@ fn validate_templates(
                 device.name
             )));
         }
-        if len > MAX_FRAME_SIZE as usize {
+        // The packet engine's ring slots grow with the frames; live frames
+        // have their own (smaller) limit, which the xdp engine asks the
+        // kernel about before it starts.
+        if engine == Engine::Afxdp && len > MAX_UMEM_FRAME_SIZE as usize {
             return Err(Error::invalid(format!(
-                "template {index}: frame of {len} bytes exceeds the AF_XDP frame size ({MAX_FRAME_SIZE})"
+                "template {index}: frame of {len} bytes exceeds the AF_XDP frame size ({MAX_UMEM_FRAME_SIZE})"
             )));
         }
         let mut frame = template.frame.clone();
@@ -325,11 +389,13 @@ mod tests {
 
     fn request() -> PlanRequest {
         PlanRequest {
+            engine: None,
             ifname: "xdperf0".into(),
             queues: vec![0],
             cpus: None,
             batch: 64,
             xdp_mode: "auto".into(),
+            xdp_batch_size: None,
             templates: vec![TemplateRequest {
                 frame: vec![0xab; 42],
                 weight: 1.0,
@@ -347,8 +413,8 @@ mod tests {
         assert_eq!(plan.frames[0].len(), 60);
         assert_eq!(&plan.frames[0][..42], &[0xab; 42][..]);
         assert!(plan.frames[0][42..].iter().all(|&b| b == 0));
-        assert_eq!(plan.frame_size, 2048);
         assert_eq!(plan.count, Some(1000));
+        assert_eq!(plan.engine, Engine::Afxdp);
     }
 
     #[test]
@@ -440,5 +506,69 @@ mod tests {
         let mut r = request();
         r.xdp_mode = "fast".into();
         assert!(validate(r, &veth(1)).is_err());
+    }
+
+    #[test]
+    fn engines_are_named_and_checked() {
+        for (name, engine) in [
+            ("afxdp", Engine::Afxdp),
+            ("xdp", Engine::Xdp),
+            ("packet", Engine::Packet),
+        ] {
+            let mut r = request();
+            r.engine = Some(name.into());
+            assert_eq!(validate(r, &veth(1)).unwrap().engine, engine);
+        }
+        let mut r = request();
+        r.engine = Some("dpdk".into());
+        assert_eq!(
+            validate(r, &veth(1)).unwrap_err().message,
+            "engine \"dpdk\": must be \"afxdp\", \"xdp\" or \"packet\""
+        );
+    }
+
+    #[test]
+    fn engine_specific_options_are_refused_elsewhere() {
+        let mut r = request();
+        r.engine = Some("packet".into());
+        r.xdp_mode = "copy".into();
+        assert_eq!(
+            validate(r, &veth(1)).unwrap_err().message,
+            "xdpMode \"copy\": applies only to engine \"afxdp\", not \"packet\""
+        );
+        let mut r = request();
+        r.xdp_batch_size = Some(32);
+        assert_eq!(
+            validate(r, &veth(1)).unwrap_err().message,
+            "xdpBatchSize: applies only to engine \"xdp\", not \"afxdp\""
+        );
+    }
+
+    #[test]
+    fn xdp_batch_size_defaults_to_the_kernels_and_is_bounded() {
+        let mut r = request();
+        r.engine = Some("xdp".into());
+        assert_eq!(validate(r.clone(), &veth(1)).unwrap().xdp_batch_size, 64);
+        r.xdp_batch_size = Some(256);
+        assert_eq!(validate(r.clone(), &veth(1)).unwrap().xdp_batch_size, 256);
+        r.xdp_batch_size = Some(257);
+        assert_eq!(
+            validate(r, &veth(1)).unwrap_err().message,
+            "xdpBatchSize 257 out of range (1..256)"
+        );
+    }
+
+    #[test]
+    fn only_afxdp_limits_frames_to_its_umem_frame() {
+        let mut dev = veth(1);
+        dev.mtu = 9000;
+        let mut r = request();
+        r.templates[0].frame = vec![0; 9014];
+        assert!(validate(r.clone(), &dev)
+            .unwrap_err()
+            .message
+            .contains("exceeds the AF_XDP frame size (4096)"));
+        r.engine = Some("packet".into());
+        assert_eq!(validate(r, &dev).unwrap().frames[0].len(), 9014);
     }
 }

@@ -144,7 +144,7 @@ impl Counter {
                 },
             };
             let counts = PerCpuArray::try_from(map)
-                .map_err(|err| bpf_error(&format!("{subject}: map"), &err))?;
+                .map_err(|err| Error::from_source_chain(&format!("{subject}: map"), &err))?;
             Ok(Counter {
                 counts,
                 mode: Some(mode),
@@ -163,9 +163,12 @@ impl Counter {
                 format!("{subject}: not found (no {})", map_path.display()),
             ));
         }
-        let map = MapData::from_pin(&map_path).map_err(|err| bpf_error(&subject, &err))?;
-        let map = Map::from_map_data(map).map_err(|err| bpf_error(&subject, &err))?;
-        let counts = PerCpuArray::try_from(map).map_err(|err| bpf_error(&subject, &err))?;
+        let map =
+            MapData::from_pin(&map_path).map_err(|err| Error::from_source_chain(&subject, &err))?;
+        let map =
+            Map::from_map_data(map).map_err(|err| Error::from_source_chain(&subject, &err))?;
+        let counts =
+            PerCpuArray::try_from(map).map_err(|err| Error::from_source_chain(&subject, &err))?;
         Ok(Counter {
             counts,
             mode: pinned_mode(dir),
@@ -186,7 +189,7 @@ impl Counter {
         let values = self
             .counts
             .get(&0, 0)
-            .map_err(|err| bpf_error("XDP counter: reading counts", &err))?;
+            .map_err(|err| Error::from_source_chain("XDP counter: reading counts", &err))?;
         Ok(values.iter().fold(Counts::default(), |sum, v| Counts {
             packets: sum.packets + v.packets,
             bytes: sum.bytes + v.bytes,
@@ -244,15 +247,15 @@ fn load_and_attach(
     let mut ebpf = EbpfLoader::new()
         .override_global(VERDICT_GLOBAL, &verdict_code, true)
         .load(OBJECT)
-        .map_err(|err| bpf_error(&format!("{subject}: load"), &err))?;
+        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
     let program: &mut Xdp = ebpf
         .program_mut(PROGRAM)
         .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: program missing")))?
         .try_into()
-        .map_err(|err| bpf_error(subject, &err))?;
+        .map_err(|err| Error::from_source_chain(subject, &err))?;
     program
         .load()
-        .map_err(|err| bpf_error(&format!("{subject}: load"), &err))?;
+        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
     let (link_id, mode) = match program.attach(ifname, XdpMode::Driver) {
         Ok(id) => (id, AttachMode::Native),
         Err(ProgramError::UnknownInterface { .. }) => {
@@ -263,12 +266,17 @@ fn load_and_attach(
         }
         Err(native_error) => match program.attach(ifname, XdpMode::Skb) {
             Ok(id) => (id, AttachMode::Generic),
-            Err(_) => return Err(bpf_error(&format!("{subject}: attach"), &native_error)),
+            Err(_) => {
+                return Err(Error::from_source_chain(
+                    &format!("{subject}: attach"),
+                    &native_error,
+                ))
+            }
         },
     };
     let link = program
         .take_link(link_id)
-        .map_err(|err| bpf_error(subject, &err))?;
+        .map_err(|err| Error::from_source_chain(subject, &err))?;
     let map = ebpf
         .take_map(MAP)
         .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: map missing")))?;
@@ -279,10 +287,10 @@ fn pin(dir: &Path, link: XdpLink, map: &Map, mode: AttachMode) -> Result<PinnedL
     let subject = format!("pinned counter {}", dir.display());
     fs::create_dir_all(dir).map_err(|err| io_error(&subject, &err))?;
     map.pin(dir.join(PINNED_MAP))
-        .map_err(|err| bpf_error(&subject, &err))?;
-    let link = FdLink::try_from(link).map_err(|err| bpf_error(&subject, &err))?;
+        .map_err(|err| Error::from_source_chain(&subject, &err))?;
+    let link = FdLink::try_from(link).map_err(|err| Error::from_source_chain(&subject, &err))?;
     link.pin(dir.join(format!("{PINNED_LINK_PREFIX}{}", mode.name())))
-        .map_err(|err| bpf_error(&subject, &err))
+        .map_err(|err| Error::from_source_chain(&subject, &err))
 }
 
 /// Refuses a pin directory outside bpffs or one that already holds a counter.
@@ -330,24 +338,6 @@ fn pinned_mode(dir: &Path) -> Option<AttachMode> {
         let name = name.to_str()?;
         AttachMode::from_name(name.strip_prefix(PINNED_LINK_PREFIX)?)
     })
-}
-
-/// One line for an aya error: the errno (found in its source chain) decides
-/// the wording; otherwise the error's first line.
-fn bpf_error(subject: &str, err: &(dyn std::error::Error + 'static)) -> Error {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(current) = source {
-        if let Some(errno) = current
-            .downcast_ref::<io::Error>()
-            .and_then(io::Error::raw_os_error)
-        {
-            return Error::from_errno(subject, errno);
-        }
-        source = current.source();
-    }
-    let text = err.to_string();
-    let first_line = text.lines().next().unwrap_or_default();
-    Error::new(ErrorKind::Kernel, format!("{subject}: {first_line}"))
 }
 
 fn io_error(subject: &str, err: &io::Error) -> Error {

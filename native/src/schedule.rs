@@ -4,6 +4,10 @@
 //! template. The transmit threads replay the period; per-template counts are
 //! derived from a thread's packet count, so the hot loop counts nothing per
 //! template.
+//!
+//! AF_XDP and AF_PACKET interleave packet by packet. XDP live frames send
+//! copies of one frame per BPF_PROG_RUN call, so the xdp engine replays the
+//! period in *runs*: each slot stands for N packets (A A B A in runs of N).
 
 use crate::error::{Error, Result};
 
@@ -69,6 +73,16 @@ impl Schedule {
 
     pub fn template_count(&self) -> usize {
         self.per_period.len()
+    }
+
+    /// The template of packet `position` of the endlessly repeated period
+    /// in runs of `run` packets, and how many packets of that run are left
+    /// from `position` on (≥ 1).
+    #[inline]
+    pub fn run_at(&self, position: u64, run: u64) -> (u32, u64) {
+        let slot = position / run;
+        let template = self.order[(slot % self.order.len() as u64) as usize];
+        (template, run - position % run)
     }
 
     /// Adds to `counts[k]` how many of the first `packets` slots of the
@@ -166,6 +180,19 @@ mod tests {
         let mut counts = vec![0; 2];
         schedule.add_template_counts(0, &mut counts);
         assert_eq!(counts, vec![0, 0]);
+    }
+
+    #[test]
+    fn runs_replay_the_period_call_by_call() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        // Runs of 100: A 0..200, B 200..300, A 300..600, B 600..700, ...
+        assert_eq!(schedule.run_at(0, 100), (0, 100));
+        assert_eq!(schedule.run_at(150, 100), (0, 50));
+        assert_eq!(schedule.run_at(200, 100), (1, 100));
+        assert_eq!(schedule.run_at(299, 100), (1, 1));
+        assert_eq!(schedule.run_at(300, 100), (0, 100));
+        assert_eq!(schedule.run_at(650, 100), (1, 50));
+        assert_eq!(schedule.run_at(800, 100), (0, 100));
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! A transmit session: one AF_XDP socket and one thread per queue, started
-//! together, stopped by count, duration or request, and summed into stats.
+//! A transmit session: one thread per entry of the plan's `queues`, each
+//! with its engine's sender (an AF_XDP socket, XDP live-frame calls, or an
+//! AF_PACKET TX ring), started together, stopped by count, duration or
+//! request, and summed into stats. The engines share everything but the
+//! sending: plan, schedule, pacer, packet budget (gate.rs) and counters.
 //!
-//! Each thread sets itself up (CPU pinning, UMEM on its own NUMA node, socket
-//! bind) and reports back; only when every queue is ready do they all start
-//! from the same instant, so a failing queue leaves nothing half-running.
+//! Each thread sets itself up (CPU pinning, its sender on its own NUMA node)
+//! and reports back; only when every thread is ready do they all start from
+//! the same instant, so a failing thread leaves nothing half-running.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -14,25 +17,56 @@ use std::time::Instant;
 use crate::cpu;
 use crate::device::device_info;
 use crate::error::{Error, ErrorKind, Result};
-use crate::frames::FrameLayout;
+use crate::frames::{umem_frame_size, FrameLayout};
+use crate::gate::{Gate, LoopEnd, PacketBudget};
 use crate::pacer::{Clock, MonotonicClock, Pacer};
-use crate::plan::{validate, PlanRequest, TxPlan};
+use crate::packet_loop::PacketLoop;
+use crate::packet_ring::{RingGeometry, TxRing};
+use crate::plan::{validate, Engine, PlanRequest, TxPlan};
 use crate::schedule::Schedule;
 use crate::stats::{sum, QueueCounters, TxStats};
-use crate::tx_loop::{LoopEnd, PacketBudget, TxLoop};
 use crate::umem::UmemArea;
+use crate::xdp_live::{LiveLoop, LiveTransmitter};
 use crate::xsk::XskTx;
+use crate::xsk_loop::XskLoop;
+
+/// What an engine shares between its threads.
+enum EngineState {
+    Afxdp(FrameLayout),
+    Xdp(Box<LiveTransmitter>),
+    Packet(RingGeometry),
+}
+
+/// One thread's sender, set up on the thread, with what it shares.
+enum Sender<'a> {
+    Afxdp(Box<XskTx>, &'a FrameLayout),
+    Xdp(&'a LiveTransmitter),
+    Packet(TxRing),
+}
+
+impl Sender<'_> {
+    /// The session's `mode` as this thread sees it.
+    fn mode(&self) -> &'static str {
+        match self {
+            Sender::Afxdp(socket, _) if socket.is_zero_copy() => "zerocopy",
+            Sender::Afxdp(..) => "copy",
+            Sender::Xdp(_) => "live-frames",
+            Sender::Packet(_) => "tx-ring",
+        }
+    }
+}
 
 /// State the threads and `stats()` share.
 struct Shared {
     plan: TxPlan,
     schedule: Schedule,
-    layout: FrameLayout,
     frame_lengths: Vec<u32>,
+    /// The packet count (the xdp engine splits it over the templates instead).
     budget: Option<PacketBudget>,
     counters: Vec<QueueCounters>,
     stop: AtomicBool,
     start: OnceLock<Instant>,
+    engine: EngineState,
 }
 
 struct Completion {
@@ -44,38 +78,55 @@ struct Completion {
 pub struct TxSession {
     shared: Arc<Shared>,
     completion: Mutex<Completion>,
-    zero_copy: bool,
+    mode: &'static str,
 }
 
 impl TxSession {
-    /// Validates `request`, sets up every queue and starts sending.
+    /// Validates `request`, sets up every thread's sender and starts sending.
     pub fn start(request: PlanRequest) -> Result<TxSession> {
         let device = device_info(&request.ifname)?;
         let plan = validate(request, &device)?;
         let schedule = Schedule::new(&plan.weights)?;
         let frame_lengths = plan.frame_lengths();
-        let layout = FrameLayout::new(
-            &schedule,
-            &frame_lengths,
-            plan.frame_size,
-            plan.batch as usize,
-        );
+        let engine = match plan.engine {
+            Engine::Afxdp => EngineState::Afxdp(FrameLayout::new(
+                &schedule,
+                &frame_lengths,
+                umem_frame_size(&frame_lengths),
+                plan.batch as usize,
+            )),
+            Engine::Xdp => EngineState::Xdp(Box::new(LiveTransmitter::start(&plan, &schedule)?)),
+            Engine::Packet => {
+                let largest = frame_lengths.iter().copied().max().unwrap_or(0) as usize;
+                EngineState::Packet(RingGeometry::new(largest, schedule.period(), plan.batch))
+            }
+        };
+        let counts_templates = plan.engine == Engine::Xdp;
         let shared = Arc::new(Shared {
-            budget: plan.count.map(PacketBudget::new),
+            budget: plan
+                .count
+                .filter(|_| !counts_templates)
+                .map(PacketBudget::new),
             counters: plan
                 .queues
                 .iter()
-                .map(|_| QueueCounters::default())
+                .map(|_| {
+                    if counts_templates {
+                        QueueCounters::counting_templates(plan.frames.len())
+                    } else {
+                        QueueCounters::default()
+                    }
+                })
                 .collect(),
             stop: AtomicBool::new(false),
             start: OnceLock::new(),
             plan,
             schedule,
-            layout,
             frame_lengths,
+            engine,
         });
 
-        let (report_tx, report_rx) = mpsc::channel::<(usize, Result<bool>)>();
+        let (report_tx, report_rx) = mpsc::channel::<(usize, Result<&'static str>)>();
         let mut go_senders = Vec::new();
         let mut threads = Vec::new();
         for index in 0..shared.plan.queues.len() {
@@ -86,8 +137,8 @@ impl TxSession {
                 .running
                 .store(true, Ordering::Relaxed);
             let spawned = std::thread::Builder::new()
-                .name(format!("xdperf-tx-q{}", shared.plan.queues[index]))
-                .spawn(move || queue_thread(&shared_for_thread, index, report, go_rx));
+                .name(thread_name(&shared.plan, index))
+                .spawn(move || transmit_thread(&shared_for_thread, index, report, go_rx));
             match spawned {
                 Ok(handle) => {
                     threads.push(handle);
@@ -113,7 +164,7 @@ impl TxSession {
         let mut first_error: Option<(usize, Error)> = None;
         for (index, report) in report_rx.iter() {
             match report {
-                Ok(zero_copy) => modes[index] = Some(zero_copy),
+                Ok(mode) => modes[index] = Some(mode),
                 Err(err) => {
                     if first_error.as_ref().is_none_or(|(i, _)| index < *i) {
                         first_error = Some((index, err));
@@ -135,7 +186,7 @@ impl TxSession {
             let _ = go.send(());
         }
         Ok(TxSession {
-            zero_copy: modes.iter().all(|m| *m == Some(true)),
+            mode: session_mode(&modes),
             shared,
             completion: Mutex::new(Completion {
                 threads,
@@ -144,16 +195,17 @@ impl TxSession {
         })
     }
 
-    /// "zerocopy" or "copy": the mode the sockets were bound in.
-    pub fn mode(&self) -> &'static str {
-        if self.zero_copy {
-            "zerocopy"
-        } else {
-            "copy"
-        }
+    pub fn engine(&self) -> &'static str {
+        self.shared.plan.engine.name()
     }
 
-    /// Current totals (a few atomic loads per thread).
+    /// "zerocopy" or "copy" (afxdp), "live-frames" (xdp), "tx-ring" (packet).
+    pub fn mode(&self) -> &'static str {
+        self.mode
+    }
+
+    /// Current totals (a few atomic loads per thread; for the xdp engine
+    /// also one read of the driver's counts).
     pub fn stats(&self) -> TxStats {
         let start = *self
             .shared
@@ -161,21 +213,27 @@ impl TxSession {
             .get()
             .expect("set before the session is returned");
         let counters: Vec<&QueueCounters> = self.shared.counters.iter().collect();
-        sum(
+        let mut stats = sum(
             &counters,
             &self.shared.schedule,
             &self.shared.frame_lengths,
             start.elapsed().as_nanos() as u64,
-        )
+        );
+        if let EngineState::Xdp(transmitter) = &self.shared.engine {
+            let xmit = transmitter.xmit_counts();
+            stats.completions = xmit.sent;
+            stats.errors += xmit.dropped + xmit.redirect_errors;
+        }
+        stats
     }
 
-    /// Asks every thread to stop; they drain their completions and end.
+    /// Asks every thread to stop; they drain what is in flight and end.
     pub fn stop(&self) {
         self.shared.stop.store(true, Ordering::Relaxed);
     }
 
     /// Blocks until every thread ended and every in-flight frame completed;
-    /// the final stats, or the first queue's transmit failure.
+    /// the final stats, or the first thread's transmit failure.
     pub fn wait(&self) -> Result<TxStats> {
         let mut completion = self
             .completion
@@ -187,12 +245,11 @@ impl TxSession {
         let threads = std::mem::take(&mut completion.threads);
         let mut failure = None;
         for (index, handle) in threads.into_iter().enumerate() {
-            let queue = self.shared.plan.queues[index];
-            let subject = format!("interface {} queue {queue}", self.shared.plan.ifname);
+            let subject = thread_subject(&self.shared.plan, index);
             let error = match handle.join() {
                 Ok(LoopEnd::Finished) => None,
-                Ok(LoopEnd::KickFailed(errno)) => {
-                    Some(Error::from_errno(&format!("{subject}: transmit"), errno))
+                Ok(LoopEnd::Failed { action, errno }) => {
+                    Some(Error::from_errno(&format!("{subject}: {action}"), errno))
                 }
                 Err(_) => Some(Error::new(
                     ErrorKind::Kernel,
@@ -219,18 +276,49 @@ impl Drop for TxSession {
     }
 }
 
-/// Body of the thread for queue number `index` of the plan.
-fn queue_thread(
+/// AF_XDP queues are all zero-copy or the session counts as copy; the other
+/// engines have one mode.
+fn session_mode(thread_modes: &[Option<&'static str>]) -> &'static str {
+    let first = thread_modes.first().copied().flatten().unwrap_or("copy");
+    if thread_modes.iter().all(|mode| *mode == Some(first)) {
+        first
+    } else {
+        "copy"
+    }
+}
+
+/// AF_XDP threads are their queue's; the other engines' threads send
+/// through whichever queue the driver picks for their CPU.
+fn thread_subject(plan: &TxPlan, index: usize) -> String {
+    match plan.engine {
+        Engine::Afxdp => format!("interface {} queue {}", plan.ifname, plan.queues[index]),
+        _ => format!(
+            "interface {} {} thread {index}",
+            plan.ifname,
+            plan.engine.name()
+        ),
+    }
+}
+
+fn thread_name(plan: &TxPlan, index: usize) -> String {
+    match plan.engine {
+        Engine::Afxdp => format!("xdperf-tx-q{}", plan.queues[index]),
+        engine => format!("xdperf-{}-{index}", engine.name()),
+    }
+}
+
+/// Body of transmit thread number `index`.
+fn transmit_thread(
     shared: &Shared,
     index: usize,
-    report: mpsc::Sender<(usize, Result<bool>)>,
+    report: mpsc::Sender<(usize, Result<&'static str>)>,
     go: mpsc::Receiver<()>,
 ) -> LoopEnd {
     let counters = &shared.counters[index];
-    let socket = match set_up_queue(shared, index) {
-        Ok(socket) => {
-            let _ = report.send((index, Ok(socket.is_zero_copy())));
-            socket
+    let sender = match set_up_thread(shared, index) {
+        Ok(sender) => {
+            let _ = report.send((index, Ok(sender.mode())));
+            sender
         }
         Err(err) => {
             let _ = report.send((index, Err(err)));
@@ -246,54 +334,113 @@ fn queue_thread(
     let start = *shared.start.get().expect("set before the go signal");
     let clock = MonotonicClock::new(start);
     let plan = &shared.plan;
+    let live_transmitter = match &sender {
+        Sender::Xdp(transmitter) => Some(*transmitter),
+        _ => None,
+    };
+    // An xdp call sends one pacer grant (see xdp_live::run_length).
+    let max_quantum = live_transmitter.map_or(plan.batch, |transmitter| transmitter.run as u32);
     let pacer = plan
         .thread_rates
         .as_ref()
-        .map(|rates| Pacer::new(rates[index], plan.batch, clock.now_ns()));
-    let end = TxLoop {
-        socket,
-        layout: &shared.layout,
-        batch: plan.batch,
+        .map(|rates| Pacer::new(rates[index], max_quantum, clock.now_ns()));
+    let gate = Gate::new(
+        MonotonicClock::new(start),
         pacer,
-        budget: shared.budget.as_ref(),
-        deadline_ns: plan.duration_ns,
-        stop: &shared.stop,
-        counters,
-        clock: MonotonicClock::new(start),
-    }
-    .run();
+        shared.budget.as_ref(),
+        plan.duration_ns,
+        &shared.stop,
+    );
+    let end = match sender {
+        Sender::Afxdp(socket, layout) => XskLoop {
+            socket: *socket,
+            layout,
+            batch: plan.batch,
+            gate,
+            counters,
+        }
+        .run(),
+        Sender::Xdp(transmitter) => LiveLoop {
+            transmitter,
+            frames: &plan.frames,
+            schedule: &shared.schedule,
+            batch_size: plan.xdp_batch_size,
+            gate,
+            counters,
+        }
+        .run(),
+        Sender::Packet(ring) => PacketLoop {
+            ring,
+            frames: &plan.frames,
+            order: shared.schedule.order(),
+            batch: plan.batch,
+            gate,
+            counters,
+        }
+        .run(),
+    };
     counters
         .finished_ns
         .store(clock.now_ns(), Ordering::Relaxed);
     counters.running.store(false, Ordering::Relaxed);
+    // After the finish time: removing the program waits for RCU grace
+    // periods, which is no sending time.
+    if let Some(transmitter) = live_transmitter {
+        transmitter.thread_ended();
+    }
     end
 }
 
-fn set_up_queue(shared: &Shared, index: usize) -> Result<XskTx> {
+fn set_up_thread(shared: &Shared, index: usize) -> Result<Sender<'_>> {
     let plan = &shared.plan;
-    let queue = plan.queues[index];
+    cpu::block_signals();
     if let Some(cpus) = &plan.cpus {
         cpu::pin_current_thread(cpus[index])?;
     }
     cpu::tighten_timer_slack();
-    let layout = &shared.layout;
-    let mut area = UmemArea::new(layout.frame_templates().len(), layout.frame_size())?;
-    for (frame, &template) in layout.frame_templates().iter().enumerate() {
-        area.write_frame(frame, &plan.frames[template as usize]);
+    match &shared.engine {
+        EngineState::Afxdp(layout) => {
+            let mut area = UmemArea::new(layout.frame_templates().len(), layout.frame_size())?;
+            for (frame, &template) in layout.frame_templates().iter().enumerate() {
+                area.write_frame(frame, &plan.frames[template as usize]);
+            }
+            let socket = XskTx::open(
+                &plan.ifname,
+                plan.ifindex,
+                plan.queues[index],
+                area,
+                layout.frame_size(),
+                plan.mode,
+                plan.batch,
+            )?;
+            Ok(Sender::Afxdp(Box::new(socket), layout))
+        }
+        EngineState::Xdp(transmitter) => Ok(Sender::Xdp(transmitter)),
+        EngineState::Packet(geometry) => Ok(Sender::Packet(TxRing::open(
+            &plan.ifname,
+            plan.ifindex,
+            *geometry,
+        )?)),
     }
-    XskTx::open(
-        &plan.ifname,
-        plan.ifindex,
-        queue,
-        area,
-        layout.frame_size(),
-        plan.mode,
-        plan.batch,
-    )
 }
 
 fn join_all(threads: Vec<JoinHandle<LoopEnd>>) {
     for thread in threads {
         let _ = thread.join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn afxdp_is_zero_copy_only_when_every_queue_is() {
+        assert_eq!(
+            session_mode(&[Some("zerocopy"), Some("zerocopy")]),
+            "zerocopy"
+        );
+        assert_eq!(session_mode(&[Some("zerocopy"), Some("copy")]), "copy");
+        assert_eq!(session_mode(&[Some("live-frames")]), "live-frames");
     }
 }

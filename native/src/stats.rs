@@ -6,25 +6,45 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::schedule::Schedule;
 
-/// The counters of one transmit thread.
+/// The counters of one transmit thread. What a packet, batch, kick and
+/// completion is depends on the engine:
+///
+/// | | afxdp | xdp | packet |
+/// |---|---|---|---|
+/// | packets | descriptors in the TX ring | frames the program ran on | ring slots handed to the kernel |
+/// | batches | TX ring submissions | BPF_PROG_RUN calls | slots filled before a send() |
+/// | kicks | sendto() wake-ups | BPF_PROG_RUN calls | send() calls |
+/// | ring_full | TX/completion ring full | — | no free ring slot |
+/// | completions | completion ring entries | (session-wide: frames the driver took) | slots the kernel handed back |
+/// | errors | failed kicks | failed calls (+ session-wide: frames the driver dropped) | failed sends |
+///
+/// Per-template counts are derived from `packets` for the engines that
+/// replay the schedule packet by packet; the xdp engine, whose calls each
+/// send one template, counts them in `per_template`.
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub struct QueueCounters {
-    /// Descriptors submitted to the TX ring.
     pub packets: AtomicU64,
-    /// Submissions of at least one descriptor.
     pub batches: AtomicU64,
-    /// Wake-ups of the kernel (sendto).
     pub kicks: AtomicU64,
-    /// Times the TX ring (or the completion budget) had less room than wanted.
     pub ring_full: AtomicU64,
-    /// Descriptors the kernel reported as transmitted (completion ring).
     pub completions: AtomicU64,
-    /// Failed kicks other than "busy, try again".
     pub errors: AtomicU64,
     /// Nanoseconds from the session start to the thread's end.
     pub finished_ns: AtomicU64,
     pub running: AtomicBool,
+    /// Packets per template, when the thread counts them (else empty).
+    pub per_template: Box<[AtomicU64]>,
+}
+
+impl QueueCounters {
+    /// Counters of a thread that counts its packets per template.
+    pub fn counting_templates(templates: usize) -> Self {
+        QueueCounters {
+            per_template: (0..templates).map(|_| AtomicU64::new(0)).collect(),
+            ..QueueCounters::default()
+        }
+    }
 }
 
 /// A thread's running totals, kept in registers/stack by the hot loop and
@@ -69,9 +89,9 @@ pub struct TxStats {
     pub running: bool,
 }
 
-/// Sums the threads' counters. Each thread replays the schedule from its
-/// start, so its per-template counts follow from its packet count;
-/// `frame_lengths` (padded) then give the bytes.
+/// Sums the threads' counters. A thread that does not count per template
+/// replays the schedule from its start, so its per-template counts follow
+/// from its packet count; `frame_lengths` (padded) then give the bytes.
 pub fn sum(
     counters: &[&QueueCounters],
     schedule: &Schedule,
@@ -98,7 +118,13 @@ pub fn sum(
         stats.ring_full += thread.ring_full.load(Ordering::Relaxed);
         stats.completions += thread.completions.load(Ordering::Relaxed);
         stats.errors += thread.errors.load(Ordering::Relaxed);
-        schedule.add_template_counts(packets, &mut stats.per_template);
+        if thread.per_template.is_empty() {
+            schedule.add_template_counts(packets, &mut stats.per_template);
+        } else {
+            for (count, counted) in stats.per_template.iter_mut().zip(&thread.per_template) {
+                *count += counted.load(Ordering::Relaxed);
+            }
+        }
         if thread.running.load(Ordering::Relaxed) {
             stats.running = true;
         } else {
@@ -158,5 +184,21 @@ mod tests {
         let stats = sum(&[&a, &b], &schedule, &[60, 1514], 5_000);
         assert!(stats.running);
         assert_eq!(stats.elapsed_ns, 5_000);
+    }
+
+    #[test]
+    fn threads_that_count_templates_are_taken_at_their_word() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        let thread = QueueCounters::counting_templates(2);
+        LocalCounters {
+            packets: 8192,
+            ..Default::default()
+        }
+        .publish(&thread);
+        thread.per_template[0].store(4096, Ordering::Relaxed);
+        thread.per_template[1].store(4096, Ordering::Relaxed);
+        let stats = sum(&[&thread], &schedule, &[60, 100], 0);
+        assert_eq!(stats.per_template, vec![4096, 4096]);
+        assert_eq!(stats.bytes, 4096 * 160);
     }
 }

@@ -170,6 +170,24 @@ impl XskTx {
     }
 }
 
+/// UMEM of a probing bind: small, as the bind tests the mode, not the size.
+const PROBE_FRAMES: usize = 64;
+const PROBE_FRAME_SIZE: u32 = 2048;
+
+/// Whether `queue` of interface `ifindex` takes a TX-only AF_XDP bind in
+/// zero-copy (or copy) mode: binds a socket on a small UMEM and closes it.
+/// The errno if the kernel refused.
+pub fn try_bind(ifindex: u32, queue: u32, zero_copy: bool) -> std::result::Result<(), i32> {
+    let area = UmemArea::new(PROBE_FRAMES, PROBE_FRAME_SIZE).map_err(|_| libc::ENOMEM)?;
+    let flag = if zero_copy {
+        SocketConfig::XDP_BIND_ZEROCOPY
+    } else {
+        SocketConfig::XDP_BIND_COPY
+    };
+    // The rings (and the socket) close here, before the UMEM is unmapped.
+    bind(ifindex, queue, &area, PROBE_FRAME_SIZE, flag).map(drop)
+}
+
 /// Creates the socket, registers the UMEM and binds with `copy_flag`
 /// (XDP_COPY or XDP_ZEROCOPY) plus need-wakeup. Returns the errno on failure.
 fn bind(

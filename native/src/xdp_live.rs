@@ -1,0 +1,482 @@
+//! The xdp engine: BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES (Linux ≥ 5.18),
+//! the mechanism of xdp-trafficgen. Each call hands the kernel one template
+//! (`data_in`) and a repeat count; the kernel copies the template into live
+//! frames, runs bpf/xdp_live_tx.c on them, and the program redirects each to
+//! the target interface's driver.
+//!
+//! The frames of one call are all copies of one template, so the mix is
+//! followed call by call: every slot of the schedule is a run of
+//! [`run_length`] packets (schedule.rs), and a call never crosses a run.
+//! Threads count what they send per template. A packet count is split over
+//! the templates up front ([`TemplateQuotas`]): each gets exactly its share
+//! of the count (what the first `count` packets of the per-packet mix hold),
+//! so 3:1 over 1 000 000 is 750 000 and 250 000 however the runs fall.
+//!
+//! For the run, the program is attached to the target (natively, else
+//! generically; see the BPF source for why), and two tracing programs count
+//! what the target's driver took and dropped. All three are removed when the
+//! last thread ends.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aya::maps::{MapData, PerCpuArray};
+use aya::programs::tp_btf::BtfTracePointLink;
+use aya::programs::xdp::XdpLink;
+use aya::programs::{BtfTracePoint, TestRun, TestRunAttrs, TestRunOptions, Xdp, XdpMode};
+use aya::{Btf, Ebpf, EbpfLoader, Pod};
+
+use crate::device::device_info;
+use crate::error::{errno_in, Error, ErrorKind, Result};
+use crate::gate::{Admit, Gate, LoopEnd, PacketBudget};
+use crate::netlink::{self, XDP_FEATURE_NDO_XMIT};
+use crate::pacer::{Clock, Pacer};
+use crate::plan::TxPlan;
+use crate::probe::ProbePrograms;
+use crate::schedule::Schedule;
+use crate::stats::{LocalCounters, QueueCounters};
+use crate::veth;
+
+static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_live_tx.o"));
+const PROGRAM: &str = "xdperf_live_tx";
+const TRACEPOINTS: [(&str, &str); 2] = [
+    ("xdperf_devmap_xmit", "xdp_devmap_xmit"),
+    ("xdperf_redirect_err", "xdp_redirect_err"),
+];
+const COUNTS_MAP: &str = "xdperf_xmit_counts";
+const TARGET_GLOBAL: &str = "target_ifindex";
+const TGID_GLOBAL: &str = "sender_tgid";
+/// How long a driver may take to bring the link back after the attach.
+const CARRIER_TIMEOUT: Duration = Duration::from_secs(10);
+const CARRIER_POLL: Duration = Duration::from_millis(10);
+
+/// Frames per call when unpaced. A call costs ~40 µs besides its frames
+/// (the kernel sets up and tears down a page pool per call); 4096 frames
+/// take ~0.75–1 ms at the 4–5.5 Mpps one core redirects to a veth here, so
+/// the call overhead stays ~5 % and stop, deadline and count are checked
+/// about every millisecond.
+pub const UNPACED_REPEAT: u32 = 4096;
+
+/// Frames per call and per template run: the pacer's quantum when paced
+/// (each grant becomes one call, ≥ 2000 a second), else [`UNPACED_REPEAT`].
+pub fn run_length(thread_rate_milli_pps: Option<u64>) -> u32 {
+    match thread_rate_milli_pps {
+        Some(rate) => Pacer::quantum_for(rate, UNPACED_REPEAT),
+        None => UNPACED_REPEAT,
+    }
+}
+
+/// A session's packet count split exactly over its templates, claimed by
+/// all threads.
+pub struct TemplateQuotas {
+    quotas: Vec<PacketBudget>,
+}
+
+impl TemplateQuotas {
+    /// Each template's share of `count`: its packets among the first
+    /// `count` slots of the replayed per-packet period.
+    pub fn new(schedule: &Schedule, count: u64) -> TemplateQuotas {
+        let mut shares = vec![0; schedule.template_count()];
+        schedule.add_template_counts(count, &mut shares);
+        TemplateQuotas {
+            quotas: shares.into_iter().map(PacketBudget::new).collect(),
+        }
+    }
+
+    /// Claims up to `want` packets of `template`; 0 once its share is sent.
+    #[inline]
+    pub fn claim(&self, template: usize, want: u32) -> u32 {
+        self.quotas[template].claim(want)
+    }
+}
+
+/// `struct xmit_counts` in xdp_live_tx.c.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
+struct XmitCountsValue {
+    sent: u64,
+    dropped: u64,
+    redirect_errors: u64,
+}
+
+// SAFETY: XmitCountsValue is repr(C), three u64s with no padding, and every
+// bit pattern is a valid value, as aya requires of map values.
+unsafe impl Pod for XmitCountsValue {}
+
+/// What the target's driver did with the redirected frames, over all CPUs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct XmitCounts {
+    /// Frames the driver accepted (ndo_xdp_xmit).
+    pub sent: u64,
+    /// Frames the driver refused (its ring full, the peer gone).
+    pub dropped: u64,
+    /// Redirects that failed before reaching the driver.
+    pub redirect_errors: u64,
+}
+
+/// The links that exist only for the run.
+struct Attachment {
+    _target: XdpLink,
+    _tracing: Vec<BtfTracePointLink>,
+}
+
+/// The loaded, attached transmit program of one session, and what its
+/// threads share.
+pub struct LiveTransmitter {
+    ebpf: Ebpf,
+    attachment: Mutex<Option<Attachment>>,
+    counts: PerCpuArray<MapData, XmitCountsValue>,
+    threads_left: AtomicUsize,
+    /// Packets per template run and call ([`run_length`]).
+    pub run: u64,
+    pub quotas: Option<TemplateQuotas>,
+}
+
+impl LiveTransmitter {
+    /// Checks that the kernel takes every template as a live frame, loads
+    /// the program for `plan`'s interface, attaches it there and checks the
+    /// interface then accepts redirected frames.
+    pub fn start(plan: &TxPlan, schedule: &Schedule) -> Result<LiveTransmitter> {
+        let name = &plan.ifname;
+        check_templates(&plan.frames)?;
+        let facts = netlink::link_facts(plan.ifindex, None)
+            .map_err(|errno| Error::from_errno(&format!("interface {name}"), errno))?;
+        if let Some(program) = facts.xdp.describe() {
+            return Err(Error::new(
+                ErrorKind::Busy,
+                format!(
+                    "interface {name}: an XDP program ({program}) is attached; the xdp engine attaches its own for the run (detach it, or use engine \"afxdp\" or \"packet\")"
+                ),
+            ));
+        }
+        let subject = format!("interface {name}: XDP live-frames program");
+        let mut ebpf = EbpfLoader::new()
+            .override_global(TARGET_GLOBAL, &plan.ifindex, true)
+            .override_global(TGID_GLOBAL, &std::process::id(), true)
+            .load(OBJECT)
+            .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+        let program: &mut Xdp = ebpf
+            .program_mut(PROGRAM)
+            .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: program missing")))?
+            .try_into()
+            .map_err(|err| Error::from_source_chain(&subject, &err))?;
+        program
+            .load()
+            .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+        let target = attach_to_target(program, plan.ifindex, &subject)?;
+        wait_for_carrier(name)?;
+        check_redirect_target(plan, &facts)?;
+        let tracing = attach_tracing(&mut ebpf, &subject)?;
+        let counts = ebpf
+            .take_map(COUNTS_MAP)
+            .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: map missing")))?;
+        let counts = PerCpuArray::try_from(counts)
+            .map_err(|err| Error::from_source_chain(&format!("{subject}: map"), &err))?;
+        Ok(LiveTransmitter {
+            ebpf,
+            attachment: Mutex::new(Some(Attachment {
+                _target: target,
+                _tracing: tracing,
+            })),
+            counts,
+            threads_left: AtomicUsize::new(plan.queues.len()),
+            run: u64::from(run_length(plan.thread_rates.as_ref().map(|rates| rates[0]))),
+            quotas: plan.count.map(|count| TemplateQuotas::new(schedule, count)),
+        })
+    }
+
+    /// The program the threads run.
+    pub fn program(&self) -> &Xdp {
+        self.ebpf
+            .program(PROGRAM)
+            .and_then(|program| program.try_into().ok())
+            .expect("loaded in start")
+    }
+
+    /// Called by each thread once it stopped sending; the last one removes
+    /// the program from the interface, so no program is left attached even
+    /// if the session is never waited for.
+    pub fn thread_ended(&self) {
+        if self.threads_left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.detach();
+        }
+    }
+
+    fn detach(&self) {
+        let attachment = self
+            .attachment
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        drop(attachment);
+    }
+
+    /// What the driver took and dropped so far (zeros if the map cannot be read).
+    pub fn xmit_counts(&self) -> XmitCounts {
+        let Ok(values) = self.counts.get(&0, 0) else {
+            return XmitCounts::default();
+        };
+        values
+            .iter()
+            .fold(XmitCounts::default(), |sum, v| XmitCounts {
+                sent: sum.sent + v.sent,
+                dropped: sum.dropped + v.dropped,
+                redirect_errors: sum.redirect_errors + v.redirect_errors,
+            })
+    }
+}
+
+impl Drop for LiveTransmitter {
+    fn drop(&mut self) {
+        self.detach();
+    }
+}
+
+/// Runs every template once, dropped, as the engine will run it: the
+/// kernel refuses live frames it cannot hold (or live frames at all).
+fn check_templates(frames: &[Vec<u8>]) -> Result<()> {
+    let probe = ProbePrograms::load()?;
+    for (index, frame) in frames.iter().enumerate() {
+        probe.run_dropped_live_frame(frame).map_err(|errno| {
+            let subject = format!(
+                "template {index}: XDP live frames refused a frame of {} bytes",
+                frame.len()
+            );
+            match errno {
+                libc::EINVAL => Error::new(
+                    ErrorKind::Unsupported,
+                    format!("{subject} (too large for a live frame, or Linux older than 5.18)"),
+                ),
+                _ => Error::from_errno(&subject, errno),
+            }
+        })?;
+    }
+    Ok(())
+}
+
+fn attach_to_target(program: &mut Xdp, ifindex: u32, subject: &str) -> Result<XdpLink> {
+    let link_id = match program.attach_to_if_index(ifindex, XdpMode::Driver) {
+        Ok(id) => id,
+        Err(native) => program
+            .attach_to_if_index(ifindex, XdpMode::Skb)
+            .map_err(|_| Error::from_source_chain(&format!("{subject}: attach"), &native))?,
+    };
+    program
+        .take_link(link_id)
+        .map_err(|err| Error::from_source_chain(subject, &err))
+}
+
+/// Some NIC drivers (ixgbe, i40e) reset the device to set up XDP transmit
+/// queues when a program is attached, taking the link down for a moment;
+/// frames redirected before it is back would be dropped.
+fn wait_for_carrier(name: &str) -> Result<()> {
+    let deadline = Instant::now() + CARRIER_TIMEOUT;
+    loop {
+        if device_info(name)?.oper_up {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::new(
+                ErrorKind::InterfaceDown,
+                format!(
+                    "interface {name}: no carrier {} s after attaching the XDP program",
+                    CARRIER_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+        std::thread::sleep(CARRIER_POLL);
+    }
+}
+
+/// Refuses an interface that would drop every redirected frame: one whose
+/// XDP features lack ndo_xdp_xmit even with the program attached, or a veth
+/// whose peer has no XDP program (on kernels without XDP features).
+fn check_redirect_target(plan: &TxPlan, facts: &netlink::LinkFacts) -> Result<()> {
+    let name = &plan.ifname;
+    let peer = veth::peer_of(facts);
+    let accepts = match netlink::xdp_features(plan.ifindex) {
+        Ok(Some(features)) => Some(features & XDP_FEATURE_NDO_XMIT != 0),
+        Ok(None) | Err(_) => peer.as_ref().and_then(veth::VethPeer::has_xdp_program),
+    };
+    if accepts != Some(false) {
+        return Ok(());
+    }
+    let message = match &peer {
+        Some(peer) => format!(
+            "interface {name}: its veth peer {} has no XDP program, so it would drop every frame the xdp engine sends (attach one there, e.g. an xdperf counter, or use engine \"afxdp\" or \"packet\")",
+            peer.describe()
+        ),
+        None => format!(
+            "interface {name}: its driver does not accept redirected XDP frames (no ndo_xdp_xmit in its XDP features); use engine \"afxdp\" or \"packet\""
+        ),
+    };
+    Err(Error::new(ErrorKind::Unsupported, message))
+}
+
+fn attach_tracing(ebpf: &mut Ebpf, subject: &str) -> Result<Vec<BtfTracePointLink>> {
+    let btf = Btf::from_sys_fs()
+        .map_err(|err| Error::from_source_chain(&format!("{subject}: kernel BTF"), &err))?;
+    let mut links = Vec::with_capacity(TRACEPOINTS.len());
+    for (program_name, tracepoint) in TRACEPOINTS {
+        let what = format!("{subject}: tracepoint {tracepoint}");
+        let program: &mut BtfTracePoint = ebpf
+            .program_mut(program_name)
+            .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{what}: program missing")))?
+            .try_into()
+            .map_err(|err| Error::from_source_chain(&what, &err))?;
+        program
+            .load(tracepoint, &btf)
+            .map_err(|err| Error::from_source_chain(&format!("{what}: load"), &err))?;
+        let link_id = program
+            .attach()
+            .map_err(|err| Error::from_source_chain(&format!("{what}: attach"), &err))?;
+        links.push(
+            program
+                .take_link(link_id)
+                .map_err(|err| Error::from_source_chain(&what, &err))?,
+        );
+    }
+    Ok(links)
+}
+
+/// Runs `program` on `repeat` live copies of `frame`, `batch_size` at a
+/// time; the errno if the kernel refused.
+#[inline]
+pub fn run_live_frames(
+    program: &Xdp,
+    frame: &[u8],
+    repeat: u32,
+    batch_size: u32,
+) -> std::result::Result<(), i32> {
+    let options = TestRunOptions {
+        data_in: Some(frame),
+        repeat,
+        attrs: TestRunAttrs::new().xdp_live_frames(batch_size),
+        ..TestRunOptions::new()
+    };
+    program
+        .test_run(options)
+        .map(drop)
+        .map_err(|err| errno_in(&err).unwrap_or(libc::EIO))
+}
+
+/// Everything one xdp transmit thread needs.
+pub struct LiveLoop<'a, C: Clock> {
+    pub transmitter: &'a LiveTransmitter,
+    pub frames: &'a [Vec<u8>],
+    pub schedule: &'a Schedule,
+    pub batch_size: u32,
+    /// Stop, deadline and pacer (the count is in the transmitter's quotas).
+    pub gate: Gate<'a, C>,
+    pub counters: &'a QueueCounters,
+}
+
+impl<C: Clock> LiveLoop<'_, C> {
+    pub fn run(mut self) -> LoopEnd {
+        let program = self.transmitter.program();
+        let run = self.transmitter.run;
+        let templates = self.frames.len();
+        let mut local = LocalCounters::default();
+        let mut per_template = vec![0u64; templates];
+        // Templates whose share of the count is sent.
+        let mut used_up = vec![false; templates];
+        let mut used_up_count = 0;
+        let mut position = 0u64;
+        let end = loop {
+            let (template, left_in_run) = self.schedule.run_at(position, run);
+            let template = template as usize;
+            if used_up[template] {
+                position += left_in_run;
+                continue;
+            }
+            match self.gate.poll(left_in_run as u32) {
+                Admit::End => break LoopEnd::Finished,
+                Admit::Wait(ns) => {
+                    local.publish(self.counters);
+                    self.gate.pause(ns);
+                    continue;
+                }
+                Admit::Send(want) => {
+                    let repeat = match &self.transmitter.quotas {
+                        Some(quotas) => quotas.claim(template, want),
+                        None => want,
+                    };
+                    if repeat == 0 {
+                        used_up[template] = true;
+                        used_up_count += 1;
+                        if used_up_count == templates {
+                            break LoopEnd::Finished;
+                        }
+                        position += left_in_run;
+                        continue;
+                    }
+                    local.kicks += 1;
+                    if let Err(errno) =
+                        run_live_frames(program, &self.frames[template], repeat, self.batch_size)
+                    {
+                        local.errors += 1;
+                        break LoopEnd::Failed {
+                            action: "BPF_PROG_RUN",
+                            errno,
+                        };
+                    }
+                    position += u64::from(repeat);
+                    local.packets += u64::from(repeat);
+                    local.batches += 1;
+                    per_template[template] += u64::from(repeat);
+                    self.counters.per_template[template]
+                        .store(per_template[template], Ordering::Relaxed);
+                    self.gate.sent(repeat);
+                }
+            }
+            local.publish(self.counters);
+        };
+        local.publish(self.counters);
+        end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pacer::RATE_SCALE;
+
+    #[test]
+    fn a_count_is_split_exactly_over_the_templates() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        let quotas = TemplateQuotas::new(&schedule, 1_000_000);
+        let claim_all = |template| {
+            let mut total = 0u64;
+            loop {
+                let got = quotas.claim(template, UNPACED_REPEAT);
+                if got == 0 {
+                    return total;
+                }
+                total += u64::from(got);
+            }
+        };
+        assert_eq!(claim_all(0), 750_000);
+        assert_eq!(claim_all(1), 250_000);
+        // A count that is no whole number of periods ends like the
+        // per-packet mix: 1 000 001 = 250 000 × (A A B A) + A.
+        let quotas = TemplateQuotas::new(&schedule, 1_000_001);
+        assert_eq!(quotas.claim(0, u32::MAX), 750_001);
+        assert_eq!(quotas.claim(1, u32::MAX), 250_000);
+    }
+
+    #[test]
+    fn unpaced_calls_are_about_a_millisecond() {
+        assert_eq!(run_length(None), UNPACED_REPEAT);
+    }
+
+    #[test]
+    fn paced_calls_are_one_pacer_grant() {
+        // 100 kpps: 2000 grants a second of 50 frames.
+        assert_eq!(run_length(Some(100_000 * RATE_SCALE)), 50);
+        // Slow rates send a frame per call.
+        assert_eq!(run_length(Some(1_000 * RATE_SCALE)), 1);
+        // Rates above what one call holds are capped at the unpaced repeat.
+        assert_eq!(run_length(Some(100_000_000 * RATE_SCALE)), UNPACED_REPEAT);
+    }
+}
