@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::pacer::{pause, Clock, Grant, Pacer};
+use crate::pacer::{pause, Clock, Grant, Pacer, SPIN_BELOW_NS};
 
 /// The session-wide packet count, claimed batch by batch by all threads so
 /// that the total is exact however fast each thread runs.
@@ -129,7 +129,11 @@ impl<'a, C: Clock> Gate<'a, C> {
 
     /// Waits part of a pacer gap (see [`pause`]); the caller polls again.
     pub fn pause(&self, wait_ns: u64) {
-        pause(&self.clock, wait_ns);
+        let spin_below_ns = self
+            .pacer
+            .as_ref()
+            .map_or(SPIN_BELOW_NS, Pacer::spin_below_ns);
+        pause(&self.clock, wait_ns, spin_below_ns);
     }
 }
 
