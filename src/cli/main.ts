@@ -65,7 +65,7 @@ function buildProgram(): Command {
 
   program
     .command('probe')
-    .description('what an interface can do (XDP modes, AF_XDP zero-copy, live frames, AF_PACKET), each found by trying, and the engine auto would pick')
+    .description('what an interface can do (XDP modes, AF_XDP zero-copy, live frames, AF_PACKET), each found by trying — it briefly attaches a test XDP program, which resets some NICs — and the engine auto would pick')
     .option('--dev <interface>', 'interface to probe')
     .option('--json', 'print JSON instead of text')
     .action((flags) => runProbeCommand(flags));
