@@ -69,9 +69,10 @@ test-go:
 bench-plugins: build
 	@scripts/bench-plugins.sh
 
-# Sending rate on the veth lab next to trafgen and the anchors' C AF_XDP sender, rate
-# accuracy, start-up time and memory; as root, about 7 minutes (BENCH_DURATION=5 halves
-# it). Writes out/bench/bench.md and bench.json; see scripts/bench.sh.
+# Sending rate of the afxdp, xdp and packet engines on the veth lab next to trafgen and
+# the anchors' C AF_XDP sender and xdp-trafficgen, rate accuracy of every engine, start-up
+# time and memory; as root, about 11 minutes (BENCH_DURATION=5 about 6, BENCH_RUNS=1 about
+# 5). Writes out/bench/bench.md and bench.json; see scripts/bench.sh.
 .PHONY: bench
 bench: build
 	@scripts/bench.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench.sh - `make bench`: xdperf's sending rate, rate accuracy, start-up time and memory
-# on the project's veth lab (scripts/lab.sh), next to Debian's trafgen and, as an
-# anchor, the reference C AF_XDP sender of BENCH_ANCHORS, all in one run.
+# bench.sh - `make bench`: xdperf's sending rate with each engine (afxdp, xdp, packet),
+# rate accuracy of every engine, start-up time and memory on the project's veth lab
+# (scripts/lab.sh), next to Debian's trafgen and, as anchors, the reference C AF_XDP
+# sender and xdp-trafficgen of BENCH_ANCHORS, all in one run.
 #
 # Usage: scripts/bench.sh            (as root; after make build)
 #   BENCH_DURATION  seconds per run (default 10; at least 3)
@@ -13,24 +14,38 @@
 #                   >= 90 % idle (default 10; 0 = do not wait); the idle % is recorded
 #   BENCH_NO_INSTALL=1  do not apt-get install netsniff-ng when trafgen is missing
 #   XDPERF_LAB      which lab (as scripts/lab.sh: unset = xdperf-lab, N = xdperf-labN)
-# With the defaults it takes about 7 minutes: 3 runs x 8 max-rate cases x 10 s, then
-# 4 rate-accuracy runs of 10 s, 5 x `--count 1` and one 5 s memory run.
+# With the defaults it takes about 11 minutes: 3 runs x 16 max-rate cases x 10 s, then
+# 7 rate-accuracy runs of 10 s, 5 x `--count 1` and one 5 s memory run; each 10 s case
+# costs about 11 s with start-up, and each run brings 4 labs up and down.
+# BENCH_DURATION=5 takes about 6 minutes, BENCH_RUNS=1 about 5.
 #
 # Writes OUT/bench.md (also printed), OUT/bench.json and the raw result lines
 # OUT/raw.ndjson. Measures:
-#   max rate   xdperf AF_XDP with 64 B and 1514 B frames (60 and 1514 B without FCS),
-#              1 queue (--queues 1 --cpus 0) and 2 queues (--queues 2 --cpus 0,1), its
-#              node threads unpinned as a user runs it; trafgen (netsniff-ng) pinned to
-#              CPU 0 with the same frame bytes; the anchors' C AF_XDP sender
-#              (measure.sh afxdp -c) on CPU 0 in its own lab. Received rate = the XDP
-#              counter on the far end over [1 s, DUR-0.5 s] after the sender started
-#              (scripts/bench-run.mjs, which sits on the last CPU).
-#   accuracy   xdperf --pps 10k, 100k, 500k and trafgen -b 100000pps: received total
-#              vs pps x DUR, and the rate of each 10 ms window against the target.
+#   max rate   xdperf with 64 B and 1514 B frames (60 and 1514 B without FCS), its node
+#              threads unpinned as a user runs it, the TX threads pinned with --cpus:
+#              --engine afxdp and --engine xdp (XDP live frames) with 1 queue/thread
+#              (--queues 1 --cpus 0) and 2 (--queues 2 --cpus 0,1, on a 2-queue lab);
+#              --engine packet (AF_PACKET TX ring) with 1 queue; trafgen (netsniff-ng)
+#              pinned to CPU 0 with the same frame bytes. Anchors, in their own lab
+#              (xdpf-tx/xdpf-rx, the same inline receive): the C AF_XDP sender
+#              (measure.sh afxdp -c) on CPU 0, and xdp-trafficgen (measure.sh
+#              xdp-trafficgen: Debian's xdp-tools with the anchors' xdptools_compat.so
+#              preloaded) with -t 1 on CPU 0 and -t 2 on CPUs 0-1 (2-queue lab), at its
+#              fixed 64 B frame without FCS (it cannot make 60 B or 1514 B).
+#              Received rate = the XDP counter on the far end over [1 s, DUR-0.5 s]
+#              after the sender started (scripts/bench-run.mjs, which sits on the last CPU).
+#   accuracy   1 queue, 60 B: --engine afxdp --pps 10k, 100k, 500k; --engine xdp and
+#              --engine packet --pps 100k; --engine raw --pps 20k (it ignores --cpus, so
+#              it runs under taskset -c 0); trafgen -b 100000pps: received total vs
+#              pps x DUR, and the rate of each 10 ms window against the target.
+#              xdp-trafficgen gets a row saying it has no rate option (from its --help).
 #   start-up   wall time of `xdperf run --count 1` (median of 5).
 #   memory     peak RSS of a 5 s `xdperf run` at max rate.
 # Only one lab is up at a time (ours: xdperf0 <-> xdperf1 in netns xdperf-lab; the
 # anchors': xdpf-tx/xdpf-rx); whatever is up is taken down on exit, failure or Ctrl-C.
+# A tool that cannot run (trafgen or xdp-tools missing, the anchors absent or failing)
+# is a line in the table saying why ("anchor not available: ...", "could not run: ..."),
+# never a failed bench.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +57,9 @@ OUT=${BENCH_OUT:-out/bench}
 IDLE_WAIT=${BENCH_IDLE_WAIT:-10}
 LENS=(60 1514)
 PAYLOAD=([60]=18 [1514]=1472) # simpleudp payload_size for each frame length
-RATES=(10000 100000 500000)
+RATES=(10000 100000 500000) # afxdp
+ENGINE_RATE=100000          # xdp, packet
+RAW_RATE=20000              # raw: paced in JavaScript, modest by design
 TRAFGEN_RATE=100000
 RSS_SECONDS=5
 NCPU=$(nproc)
@@ -63,9 +80,16 @@ if ! [[ $DUR =~ ^[0-9]+$ ]] || [ "$DUR" -lt 3 ]; then die "BENCH_DURATION must b
 if [ ! -f dist/src/cli/main.js ] || [ ! -f native/index.js ]; then die "xdperf is not built: run make build"; fi
 for t in node taskset ip; do command -v "$t" >/dev/null || die "$t is missing"; done
 XDPERF=(node "$ROOT/dist/src/cli/main.js")
-# The engine under test is AF_XDP; where xdperf has a choice of engines, ask for it.
-ENGINE=()
-if "${XDPERF[@]}" run --help 2>/dev/null | grep -q -- '--engine'; then ENGINE=(--engine afxdp); fi
+# The engines under test, by the tool name the results carry: "xdperf" is AF_XDP (as
+# before the other engines existed), xdperf-xdp, xdperf-packet and xdperf-raw the others.
+# Where xdperf has no --engine (an older build), only AF_XDP (its only engine) runs.
+declare -A ENGINE_OF=([xdperf]=afxdp [xdperf-xdp]=xdp [xdperf-packet]=packet [xdperf-raw]=raw)
+ENGINE=() ENGINES_ERR=""
+if "${XDPERF[@]}" run --help 2>/dev/null | grep -q -- '--engine'; then
+	ENGINE=(--engine afxdp)
+else
+	ENGINES_ERR="this xdperf build has no --engine option"
+fi
 
 # Our lab or the anchors' already up: another benchmark is running, or one was left
 # behind. Either would share the veth names or the CPUs, so wait for it to go.
@@ -172,6 +196,17 @@ xdperf_args() { # LEN: sets XA, the plugin settings for a LEN-byte frame (withou
 	XR=("${XA[@]}" "${ENGINE[@]}") # for run
 }
 
+# xdperf_max TOOL QUEUES LEN REP: one max-rate run of xdperf with TOOL's engine, one TX
+# thread per queue, pinned to CPU 0 (and 1).
+xdperf_max() {
+	local tool=$1 q=$2 len=$3 rep=$4 cpus=0 eng=()
+	[ "$q" = 1 ] || cpus=$(seq -s, 0 $((q - 1)))
+	[ "$tool" = xdperf ] && eng=("${ENGINE[@]}") || eng=(--engine "${ENGINE_OF[$tool]}")
+	xdperf_args "$len"
+	measure "{\"kind\":\"max\",\"tool\":\"$tool\",\"queues\":$q,\"len\":$len,\"rep\":$rep}" --sent xdperf -- \
+		"${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues "$q" --cpus "$cpus" --duration "${DUR}s" --json
+}
+
 # --- trafgen: installed? ---------------------------------------------------------------
 TRAFGEN_ERR=""
 if ! command -v trafgen >/dev/null; then
@@ -203,8 +238,10 @@ trafgen_cfgs() {
 # (trafgen would otherwise raise them for the run); --notouch-irq leaves IRQ affinity.
 TRAFGEN_FLAGS=(-o "$LAB_DEV" -P 1 --no-sock-mem --notouch-irq)
 
-# --- the anchor: usable? -----------------------------------------------------------------
-ANCHOR_ERR=""
+# --- the anchors: usable? ----------------------------------------------------------------
+# ANCHOR_ERR: the anchors' harness cannot run at all (both anchors out); XDPTG_ERR: only
+# xdp-trafficgen cannot.
+ANCHOR_ERR="" XDPTG_ERR=""
 if [ ! -d "$ANCHORS" ]; then
 	ANCHOR_ERR="$ANCHORS does not exist"
 else
@@ -214,68 +251,141 @@ else
 	if [ -z "$ANCHOR_ERR" ] && [ ! -x "$ANCHORS/afxdp_tx" ] && [ ! -f /usr/include/xdp/xsk.h ]; then
 		ANCHOR_ERR="afxdp_tx is not built and libxdp-dev is missing (apt-get install -y libxdp-dev libbpf-dev clang bpftool)"
 	fi
+	# lab-up.sh (re)builds the preload shim when it is missing or older than its source,
+	# and fails if it cannot: then neither anchor's lab comes up
+	if [ -z "$ANCHOR_ERR" ] && [ -f "$ANCHORS/xdptools_compat.c" ] && { [ ! -f "$ANCHORS/xdptools_compat.so" ] ||
+		[ "$ANCHORS/xdptools_compat.c" -nt "$ANCHORS/xdptools_compat.so" ]; } && [ ! -f /usr/include/bpf/libbpf.h ]; then
+		ANCHOR_ERR="the anchors' lab-up.sh must build xdptools_compat.so and libbpf-dev is missing (apt-get install -y libbpf-dev gcc)"
+	fi
 	for t in bpftool bc; do
 		[ -n "$ANCHOR_ERR" ] || command -v $t >/dev/null || ANCHOR_ERR="$t is missing (the anchors need it)"
 	done
 fi
-[ -z "$ANCHOR_ERR" ] || note c-afxdp "anchor not available: $ANCHOR_ERR"
+if [ -n "$ANCHOR_ERR" ]; then
+	XDPTG_ERR=$ANCHOR_ERR
+	note c-afxdp "anchor not available: $ANCHOR_ERR"
+else
+	if ! command -v xdp-trafficgen >/dev/null; then
+		XDPTG_ERR="xdp-trafficgen is not installed (apt-get install -y xdp-tools)"
+	elif [ ! -f "$ANCHORS/xdptools_compat.so" ] && [ ! -f "$ANCHORS/xdptools_compat.c" ]; then
+		XDPTG_ERR="$ANCHORS has no xdptools_compat.so (the shim xdp-trafficgen 1.3.1 needs on this kernel)"
+	elif ! grep -q '^xdp-trafficgen)' "$ANCHORS/measure.sh"; then
+		XDPTG_ERR="$ANCHORS/measure.sh has no xdp-trafficgen tool"
+	fi
+fi
+[ -z "$XDPTG_ERR" ] || note xdp-trafficgen "anchor not available: $XDPTG_ERR"
+XDPTG_VERSION=$( (xdp-trafficgen udp --version 2>/dev/null || true) | head -1)
+# Its rate option, if it has one: 1.3.1 has none (-n caps the packet count, -I is the
+# stats interval), so it can only send as fast as it can.
+XDPTG_RATE_OPT=$( (xdp-trafficgen udp --help 2>&1 || true) | grep -iwE 'rate|pps|bps|bandwidth|throttle|speed|delay|gap' | head -1 | sed 's/^ *//; s/  */ /g' || true)
+
+# anchor_lab_up QUEUES / anchor_lab_down: the anchors' lab, inline receive
+anchor_lab_up() {
+	ANCHOR_LAB=1
+	if ! THREADED=0 "$ANCHORS/lab-up.sh" "$1" >"$TMP/alab.log" 2>&1; then
+		ANCHOR_ERR="lab-up.sh $1 failed: $( (grep -iE 'error|fail|cannot|no such' "$TMP/alab.log" || tail -1 "$TMP/alab.log") | head -1)"
+		note c-afxdp "anchor not available: $ANCHOR_ERR"
+		[ -n "$XDPTG_ERR" ] || { XDPTG_ERR=$ANCHOR_ERR; note xdp-trafficgen "anchor not available: $ANCHOR_ERR"; }
+		"$ANCHORS/lab-down.sh" >/dev/null 2>&1 || true
+		ANCHOR_LAB=0
+		return 1
+	fi
+}
+anchor_lab_down() {
+	"$ANCHORS/lab-down.sh" >/dev/null
+	ANCHOR_LAB=0
+}
+
+# anchor_measure TOOL QUEUES LEN REP CPU MEASURE-ARGS...: one run of the anchors'
+# measure.sh (its lab up), as a result line with TOOL, QUEUES, LEN, REP; sets
+# ANCHOR_RUN_ERR to the run's error, if any.
+anchor_measure() {
+	local tool=$1 q=$2 len=$3 rep=$4 cpu=$5 meta line mlen
+	shift 5
+	mlen=$len
+	[ "$tool" != xdp-trafficgen ] || mlen=60 # its own 64 B frame (LEN > 64 would grow it through the shim)
+	idle_wait
+	meta="{\"kind\":\"max\",\"tool\":\"$tool\",\"queues\":$q,\"len\":$len,\"rep\":$rep,\"dur\":$DUR,\"pre_idle\":$PRE_IDLE}"
+	run_child "$TMP/measure.out" env NO_QUIET_WAIT=1 DUR="$DUR" LEN="$mlen" CPU="$cpu" "$ANCHORS/measure.sh" "$@" ||
+		echo " err=measure.sh_failed:_$(tail -1 "$TMP/child.err" | tr ' =' '_:')" >>"$TMP/measure.out"
+	line=$(tr '\n' ' ' <"$TMP/measure.out")
+	line=$(node scripts/bench-report.mjs anchor-line "$meta" "$line")
+	emit "$line"
+	ANCHOR_RUN_ERR=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).error ?? "")' "$line")
+	log "$tool q=$q len=$len rep=$rep: $(tr '\n' ' ' <"$TMP/measure.out")"
+}
+
+# xdptg_run QUEUES REP: xdp-trafficgen with one thread per queue, on CPU 0 (or 0-1). A
+# failed first run (the shim not loading, the kernel refusing live frames) takes it
+# out of the rest of the bench.
+xdptg_run() {
+	local q=$1 cpu=0
+	[ "$q" = 1 ] || cpu=0-$(($1 - 1))
+	[ -z "$XDPTG_ERR" ] || return 0
+	anchor_measure xdp-trafficgen "$q" 64 "$2" "$cpu" xdp-trafficgen -t "$q"
+	if [ -n "$ANCHOR_RUN_ERR" ] && [ "$2" = 1 ] && [ "$q" = 1 ]; then
+		XDPTG_ERR="xdp-trafficgen failed: $ANCHOR_RUN_ERR"
+		note xdp-trafficgen "anchor not available: $XDPTG_ERR"
+	fi
+}
 
 anchor_runs() { # REP
 	[ -z "$ANCHOR_ERR" ] || return 0
-	local len line meta
+	local len
 	# lab-up.sh would tear down the anchors' lab of someone measuring with it right now
 	if ip netns list | grep -qE '^xdpf-(tx|rx)( |$)'; then
 		for len in "${LENS[@]}"; do
 			emit "{\"kind\":\"max\",\"tool\":\"c-afxdp\",\"queues\":1,\"len\":$len,\"rep\":$1,\"error\":\"the anchors' lab (xdpf-tx/xdpf-rx) was in use by someone else\"}"
 		done
-		log "c-afxdp run $1 skipped: the anchors' lab is in use by someone else"
+		if [ -z "$XDPTG_ERR" ]; then
+			local q
+			for q in 1 2; do
+				emit "{\"kind\":\"max\",\"tool\":\"xdp-trafficgen\",\"queues\":$q,\"len\":64,\"rep\":$1,\"error\":\"the anchors' lab (xdpf-tx/xdpf-rx) was in use by someone else\"}"
+			done
+		fi
+		log "anchor run $1 skipped: the anchors' lab is in use by someone else"
 		return 0
 	fi
-	ANCHOR_LAB=1
-	if ! THREADED=0 "$ANCHORS/lab-up.sh" 1 >"$TMP/alab.log" 2>&1; then
-		ANCHOR_ERR="lab-up.sh failed: $(tail -1 "$TMP/alab.log")"
-		note c-afxdp "anchor not available: $ANCHOR_ERR"
-		"$ANCHORS/lab-down.sh" >/dev/null 2>&1 || true
-		ANCHOR_LAB=0
-		return 0
-	fi
+	anchor_lab_up 1 || return 0
 	for len in "${LENS[@]}"; do
-		idle_wait
-		meta="{\"kind\":\"max\",\"tool\":\"c-afxdp\",\"queues\":1,\"len\":$len,\"rep\":$1,\"dur\":$DUR,\"pre_idle\":$PRE_IDLE}"
-		run_child "$TMP/measure.out" env NO_QUIET_WAIT=1 DUR="$DUR" LEN="$len" CPU=0 "$ANCHORS/measure.sh" afxdp -c ||
-			echo " err=measure.sh_failed:_$(tail -1 "$TMP/child.err" | tr ' =' '_:')" >>"$TMP/measure.out"
-		line=$(tr '\n' ' ' <"$TMP/measure.out")
-		emit "$(node scripts/bench-report.mjs anchor-line "$meta" "$line")"
-		log "c-afxdp len=$len rep=$1: $line"
+		anchor_measure c-afxdp 1 "$len" "$1" 0 afxdp -c
 	done
-	"$ANCHORS/lab-down.sh" >/dev/null
-	ANCHOR_LAB=0
+	xdptg_run 1 "$1"
+	anchor_lab_down
+	if [ "$NCPU" -ge 2 ] && [ -z "$XDPTG_ERR" ]; then
+		anchor_lab_up 2 || return 0
+		xdptg_run 2 "$1"
+		anchor_lab_down
+	fi
 }
 
 # --- 1-3: maximum rate, interleaved run by run ------------------------------------------------
-log "$RUNS runs x ${#LENS[@]} sizes x (xdperf 1 queue, xdperf 2 queues, trafgen, C AF_XDP anchor), $DUR s each"
+# xdperf's engines other than afxdp: which can run
+XDPERF_NEW=()
+for tool in xdperf-xdp xdperf-packet; do
+	if [ -n "$ENGINES_ERR" ]; then note "$tool" "not measured: $ENGINES_ERR"; else XDPERF_NEW+=("$tool"); fi
+done
+has_new() { [[ " ${XDPERF_NEW[*]} " == *" $1 "* ]]; }
+log "$RUNS runs x (${#LENS[@]} sizes x (xdperf afxdp 1 and 2 queues, xdp 1 and 2 threads, packet, trafgen, C AF_XDP anchor) + xdp-trafficgen -t 1 and -t 2), $DUR s each"
 for rep in $(seq "$RUNS"); do
 	lab_up 1
 	trafgen_cfgs
 	for len in "${LENS[@]}"; do
-		xdperf_args "$len"
-		measure "{\"kind\":\"max\",\"tool\":\"xdperf\",\"queues\":1,\"len\":$len,\"rep\":$rep}" --sent xdperf -- \
-			"${XDPERF[@]}" run "${XR[@]}" --queues 1 --cpus 0 --duration "${DUR}s" --json
-	done
-	if [ -z "$TRAFGEN_ERR" ]; then
-		for len in "${LENS[@]}"; do
+		xdperf_max xdperf 1 "$len" "$rep"
+		! has_new xdperf-xdp || xdperf_max xdperf-xdp 1 "$len" "$rep"
+		! has_new xdperf-packet || xdperf_max xdperf-packet 1 "$len" "$rep"
+		if [ -z "$TRAFGEN_ERR" ]; then
 			measure "{\"kind\":\"max\",\"tool\":\"trafgen\",\"queues\":1,\"len\":$len,\"rep\":$rep}" --sent trafgen --stop-at "$DUR" -- \
 				taskset -c 0 trafgen "${TRAFGEN_FLAGS[@]}" -i "$TMP/trafgen-$len.cfg"
-		done
-	fi
+		fi
+	done
 	lab_down
 
 	if [ "$NCPU" -ge 2 ]; then
 		lab_up 2
 		for len in "${LENS[@]}"; do
-			xdperf_args "$len"
-			measure "{\"kind\":\"max\",\"tool\":\"xdperf\",\"queues\":2,\"len\":$len,\"rep\":$rep}" --sent xdperf -- \
-				"${XDPERF[@]}" run "${XR[@]}" --queues 2 --cpus 0,1 --duration "${DUR}s" --json
+			xdperf_max xdperf 2 "$len" "$rep"
+			! has_new xdperf-xdp || xdperf_max xdperf-xdp 2 "$len" "$rep"
 		done
 		lab_down
 	elif [ "$rep" = 1 ]; then
@@ -289,15 +399,39 @@ done
 lab_up 1
 trafgen_cfgs
 xdperf_args 60
+# xdperf_rate TOOL PPS [PREFIX...]: one rate-accuracy run of TOOL's engine, 1 queue, 60 B
+xdperf_rate() {
+	local tool=$1 pps=$2 eng=()
+	shift 2
+	[ "$tool" = xdperf ] && eng=("${ENGINE[@]}") || eng=(--engine "${ENGINE_OF[$tool]}")
+	measure "{\"kind\":\"rate\",\"tool\":\"$tool\",\"pps\":$pps}" --sent xdperf --fine 10 --target "$pps" -- \
+		"$@" "${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues 1 --cpus 0 --pps "$pps" --duration "${DUR}s" --json
+}
 for pps in "${RATES[@]}"; do
-	measure "{\"kind\":\"rate\",\"tool\":\"xdperf\",\"pps\":$pps}" --sent xdperf --fine 10 --target "$pps" -- \
-		"${XDPERF[@]}" run "${XR[@]}" --queues 1 --cpus 0 --pps "$pps" --duration "${DUR}s" --json
+	xdperf_rate xdperf "$pps"
 done
+if [ -z "$ENGINES_ERR" ]; then
+	xdperf_rate xdperf-xdp "$ENGINE_RATE"
+	xdperf_rate xdperf-packet "$ENGINE_RATE"
+	# raw paces on node's main thread and ignores --cpus: pinned like trafgen, so it does
+	# not share the sampler's CPU
+	xdperf_rate xdperf-raw "$RAW_RATE" taskset -c 0
+else
+	note xdperf-raw "not measured: $ENGINES_ERR"
+fi
 if [ -z "$TRAFGEN_ERR" ]; then
 	measure "{\"kind\":\"rate\",\"tool\":\"trafgen\",\"pps\":$TRAFGEN_RATE}" --sent trafgen --stop-at "$DUR" --fine 10 --target "$TRAFGEN_RATE" -- \
 		taskset -c 0 trafgen "${TRAFGEN_FLAGS[@]}" -i "$TMP/trafgen-60.cfg" -b "${TRAFGEN_RATE}pps"
 else
 	emit "{\"kind\":\"rate\",\"tool\":\"trafgen\",\"pps\":$TRAFGEN_RATE,\"error\":$(jstr "$TRAFGEN_ERR")}"
+fi
+# xdp-trafficgen: a row saying whether it can pace at all
+if [ -n "$XDPTG_ERR" ]; then
+	emit "{\"kind\":\"rate\",\"tool\":\"xdp-trafficgen\",\"pps\":null,\"error\":$(jstr "anchor not available: $XDPTG_ERR")}"
+elif [ -z "$XDPTG_RATE_OPT" ]; then
+	emit "{\"kind\":\"rate\",\"tool\":\"xdp-trafficgen\",\"pps\":null,\"no_rate\":$(jstr "no rate option: \`xdp-trafficgen udp --help\` lists none (-n caps the packet count, -I is the stats interval), so it always sends as fast as it can")}"
+else
+	emit "{\"kind\":\"rate\",\"tool\":\"xdp-trafficgen\",\"pps\":null,\"no_rate\":$(jstr "its --help lists what may be a rate option ($XDPTG_RATE_OPT); this bench does not drive it")}"
 fi
 
 # `xdperf run --count 1`, start to exit, 5 times
@@ -359,13 +493,15 @@ xdperf_rev() {
 }
 
 # --- the report --------------------------------------------------------------------------------
-META=$(IDLE_WAIT=$IDLE_WAIT node -e '
-	const [date, kernel, cpus, model, xdperf, trafgen, anchors, dur, runs, sampler] = process.argv.slice(1);
+META=$(IDLE_WAIT=$IDLE_WAIT RATES="${RATES[*]}" ENGINE_RATE=$ENGINE_RATE RAW_RATE=$RAW_RATE node -e '
+	const [date, kernel, cpus, model, xdperf, trafgen, anchors, dur, runs, sampler, xdptg] = process.argv.slice(1);
 	console.log(JSON.stringify({ date, kernel, cpus: Number(cpus), cpu_model: model, xdperf, node: process.version,
-		trafgen: trafgen || "trafgen: not installed", anchors, duration: Number(dur), runs: Number(runs), lens: [60, 1514], sampler_cpu: Number(sampler),
+		trafgen: trafgen || "trafgen: not installed", xdp_trafficgen: xdptg || "xdp-trafficgen: not installed",
+		anchors, duration: Number(dur), runs: Number(runs), lens: [60, 1514], sampler_cpu: Number(sampler),
+		rate_pps: { afxdp: process.env.RATES.split(" ").map(Number), xdp: Number(process.env.ENGINE_RATE), packet: Number(process.env.ENGINE_RATE), raw: Number(process.env.RAW_RATE) },
 		idle_wait: Number(process.env.IDLE_WAIT) }));' \
 	"$(date -Is)" "$(uname -r)" "$NCPU" "$(awk -F': ' '/^model name/{ print $2; exit }' /proc/cpuinfo)" \
-	"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU")
+	"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU" "$XDPTG_VERSION")
 node scripts/bench-report.mjs report "$RAW" "$OUT" "$META"
 echo
 log "wrote $OUT/bench.md, $OUT/bench.json and $OUT/raw.ndjson"
