@@ -59,3 +59,62 @@ pub fn block_signals() {
         libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
     }
 }
+
+/// The CPUs the process's other threads were allowed before a session moved
+/// them off its transmit CPUs; [`OtherThreadsOff::restore`] gives them back.
+pub struct OtherThreadsOff {
+    original: libc::cpu_set_t,
+}
+
+/// Moves every thread of this process off `cpus`, so the controller's own
+/// threads (Node's main thread, libuv and V8 workers) do not take time slices
+/// from a transmit thread that spins its pacer gaps on one of them: a lost
+/// slice is a stall of milliseconds, a hole in a 10 ms window. Threads
+/// created afterwards inherit their creator's mask; transmit threads pin
+/// themselves explicitly. None when that would leave no CPU (e.g. --cpus
+/// naming every CPU), or when the kernel refuses: pacing then only loses
+/// some smoothness, so this never fails a run.
+pub fn move_other_threads_off(cpus: &[u32]) -> Option<OtherThreadsOff> {
+    // SAFETY: cpu_set_t is a plain bit set; sched_getaffinity fills the one we own.
+    let original = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
+            return None;
+        }
+        set
+    };
+    let mut reduced = original;
+    for &cpu in cpus {
+        if (cpu as usize) < libc::CPU_SETSIZE as usize {
+            // SAFETY: the index is inside the set (checked above).
+            unsafe { libc::CPU_CLR(cpu as usize, &mut reduced) };
+        }
+    }
+    // SAFETY: CPU_COUNT only reads the set.
+    if unsafe { libc::CPU_COUNT(&reduced) } == 0 {
+        return None;
+    }
+    set_all_threads(&reduced);
+    Some(OtherThreadsOff { original })
+}
+
+impl OtherThreadsOff {
+    /// Lets every thread of the process use its original CPUs again.
+    pub fn restore(self) {
+        set_all_threads(&self.original);
+    }
+}
+
+fn set_all_threads(set: &libc::cpu_set_t) {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return;
+    };
+    for tid in tasks
+        .flatten()
+        .filter_map(|t| t.file_name().to_str()?.parse::<libc::pid_t>().ok())
+    {
+        // SAFETY: `set` is a valid cpu_set_t of the size passed; a thread that
+        // ended meanwhile only makes the call fail with ESRCH, which is ignored.
+        unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), set) };
+    }
+}

@@ -72,6 +72,8 @@ struct Shared {
 struct Completion {
     threads: Vec<JoinHandle<LoopEnd>>,
     outcome: Option<Result<TxStats>>,
+    /// Given back once the transmit threads ended.
+    others_off: Option<cpu::OtherThreadsOff>,
 }
 
 /// A running (or finished) transmit session.
@@ -126,6 +128,11 @@ impl TxSession {
             engine,
         });
 
+        let mut others_off = shared
+            .plan
+            .cpus
+            .as_deref()
+            .and_then(cpu::move_other_threads_off);
         let (report_tx, report_rx) = mpsc::channel::<(usize, Result<&'static str>)>();
         let mut go_senders = Vec::new();
         let mut threads = Vec::new();
@@ -151,6 +158,9 @@ impl TxSession {
                     // Dropping the go senders makes the started threads exit.
                     drop(go_senders);
                     join_all(threads);
+                    if let Some(others_off) = others_off.take() {
+                        others_off.restore();
+                    }
                     return Err(Error::new(
                         ErrorKind::Kernel,
                         format!("cannot start a transmit thread: {err}"),
@@ -175,6 +185,9 @@ impl TxSession {
         if let Some((_, err)) = first_error {
             drop(go_senders);
             join_all(threads);
+            if let Some(others_off) = others_off.take() {
+                others_off.restore();
+            }
             return Err(err);
         }
         shared
@@ -191,6 +204,7 @@ impl TxSession {
             completion: Mutex::new(Completion {
                 threads,
                 outcome: None,
+                others_off,
             }),
         })
     }
@@ -259,6 +273,9 @@ impl TxSession {
             if failure.is_none() {
                 failure = error;
             }
+        }
+        if let Some(others_off) = completion.others_off.take() {
+            others_off.restore();
         }
         let outcome = match failure {
             Some(err) => Err(err),
