@@ -24,6 +24,7 @@ mod stats;
 mod umem;
 mod veth;
 mod xdp_live;
+mod xdp_program;
 mod xsk;
 mod xsk_loop;
 

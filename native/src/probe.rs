@@ -19,6 +19,7 @@ use crate::netlink::{self, XdpAttachment, XDP_FEATURE_NDO_XMIT};
 use crate::packet_ring::{RingGeometry, TxRing};
 use crate::plan::MIN_FRAME_LEN;
 use crate::veth::{self, VethPeer};
+use crate::xdp_program::load_xdp;
 use crate::xsk;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_probe.o"));
@@ -130,14 +131,7 @@ impl ProbePrograms {
             .load(OBJECT)
             .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
         for name in [PASS_PROGRAM, DROP_PROGRAM] {
-            let program: &mut Xdp = ebpf
-                .program_mut(name)
-                .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: {name} missing")))?
-                .try_into()
-                .map_err(|err| Error::from_source_chain(subject, &err))?;
-            program
-                .load()
-                .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+            load_xdp(&mut ebpf, name, subject)?;
         }
         Ok(ProbePrograms { ebpf })
     }

@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use aya::maps::{Map, MapData, PerCpuArray};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::XdpLink;
-use aya::programs::{ProgramError, Xdp, XdpMode};
+use aya::programs::{ProgramError, XdpMode};
 use aya::{EbpfLoader, Pod};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::netns;
+use crate::xdp_program::load_xdp;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_count.o"));
 const PROGRAM: &str = "xdperf_count";
@@ -248,14 +249,7 @@ fn load_and_attach(
         .override_global(VERDICT_GLOBAL, &verdict_code, true)
         .load(OBJECT)
         .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
-    let program: &mut Xdp = ebpf
-        .program_mut(PROGRAM)
-        .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: program missing")))?
-        .try_into()
-        .map_err(|err| Error::from_source_chain(subject, &err))?;
-    program
-        .load()
-        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+    let program = load_xdp(&mut ebpf, PROGRAM, subject)?;
     let (link_id, mode) = match program.attach(ifname, XdpMode::Driver) {
         Ok(id) => (id, AttachMode::Native),
         Err(ProgramError::UnknownInterface { .. }) => {

@@ -37,6 +37,7 @@ use crate::probe::ProbePrograms;
 use crate::schedule::Schedule;
 use crate::stats::{LocalCounters, QueueCounters};
 use crate::veth;
+use crate::xdp_program::load_xdp;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_live_tx.o"));
 const PROGRAM: &str = "xdperf_live_tx";
@@ -156,14 +157,7 @@ impl LiveTransmitter {
             .override_global(TGID_GLOBAL, &std::process::id(), true)
             .load(OBJECT)
             .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
-        let program: &mut Xdp = ebpf
-            .program_mut(PROGRAM)
-            .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: program missing")))?
-            .try_into()
-            .map_err(|err| Error::from_source_chain(&subject, &err))?;
-        program
-            .load()
-            .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+        let program = load_xdp(&mut ebpf, PROGRAM, &subject)?;
         let target = attach_to_target(program, plan.ifindex, &subject)?;
         wait_for_carrier(name)?;
         check_redirect_target(plan, &facts)?;
