@@ -4,6 +4,8 @@
  * a later `recv` or `run --rx-dev` reads that one instead of attaching another.
  */
 import { counterPinDir, RxCounter } from '../engine/rx-counter.js';
+import { pick } from '../config/plugin-settings.js';
+import { positive } from '../config/run-settings.js';
 import { UsageError } from '../errors.js';
 import { formatBps, formatCount, formatPps, formatSeconds } from '../report/format.js';
 import { parseDurationMs } from '../units.js';
@@ -17,17 +19,6 @@ export interface RecvFlags {
   pin?: boolean;
   unpin?: boolean;
   json?: boolean;
-}
-
-function duration(flag: string, value: string | undefined, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
-  try {
-    const ms = parseDurationMs(value);
-    if (ms <= 0) throw new RangeError('must be more than 0');
-    return ms;
-  } catch (error) {
-    throw new UsageError(`${flag}: ${(error as Error).message}`);
-  }
 }
 
 export async function runRecvCommand(flags: RecvFlags): Promise<void> {
@@ -54,8 +45,8 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
     return;
   }
 
-  const durationMs = duration('--duration', flags.duration, undefined);
-  const intervalMs = duration('--interval', flags.interval, 1000)!;
+  const durationMs = pick(flags.duration, '--duration', undefined, 'duration', undefined, positive(parseDurationMs, 'the duration'), undefined);
+  const intervalMs = pick(flags.interval, '--interval', undefined, 'interval', undefined, positive(parseDurationMs, 'the interval'), 1000);
   const counter = RxCounter.open(dev, flags.netns, action);
   if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode });
   else process.stdout.write(`counting on ${where} (XDP ${counter.mode ?? 'pinned'}, ${action}); Ctrl-C to stop\n`);

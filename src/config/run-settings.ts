@@ -76,7 +76,7 @@ function parseQueues(value: string | number): { ids?: number[]; count: number } 
   return { ids, count: ids.length };
 }
 
-function positive(parse: (value: string | number) => number, what: string) {
+export function positive(parse: (value: string | number) => number, what: string) {
   return (value: string | number): number => {
     const n = parse(value);
     if (!(n > 0)) throw new RangeError(`${what} must be more than 0`);
