@@ -466,8 +466,8 @@ mod tests {
 
     #[test]
     fn paced_calls_are_one_pacer_grant() {
-        // 100 kpps: 2000 grants a second of 50 frames.
-        assert_eq!(run_length(Some(100_000 * RATE_SCALE)), 50);
+        // 100 kpps: 4000 grants a second of 25 frames.
+        assert_eq!(run_length(Some(100_000 * RATE_SCALE)), 25);
         // Slow rates send a frame per call.
         assert_eq!(run_length(Some(1_000 * RATE_SCALE)), 1);
         // Rates above what one call holds are capped at the unpaced repeat.
