@@ -23,7 +23,7 @@
 // are also read just before the start and after the sender exited (totals).
 // The sender gets its own process group (setsid); SIGINT/SIGTERM to this helper
 // stops that group (SIGINT, then SIGKILL after 3 s) and exits 130 without a result.
-// BENCH_FINE_DUMP=FILE writes the fine samples ("ms-since-start packets") to FILE.
+// BENCH_FINE_DUMP=FILE writes the fine samples ("ms-since-start received sent") to FILE.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -161,7 +161,7 @@ async function main() {
   const s1 = nowNs(), r1 = read(), d1 = txPackets(o.txdev);
   const fine = [];
   if (o.fine > 0) {
-    fine.push([s1, r1]);
+    fine.push([s1, r1, d1]);
     // No timers here: a timer can fire milliseconds late (and a 70 µs "window" then
     // reads as -100 %). A blocking wait gives the core away until ~1 ms before each
     // sample, then a spin on the clock hits the grid. Each window's rate uses the
@@ -173,7 +173,10 @@ async function main() {
       const ms = Number(next - nowNs()) / 1e6 - 1;
       if (ms > 0) Atomics.wait(cell, 0, 0, ms);
       while (nowNs() < next) { /* spin */ }
-      fine.push([nowNs(), read()]);
+      // stamped at the middle of the reads, so a preemption between clock
+      // and counter does not shift the sample by its whole length
+      const before = nowNs(), rx = read(), tx = txPackets(o.txdev);
+      fine.push([(before + nowNs()) / 2n, rx, tx]);
       await new Promise(setImmediate); // lets signals and the sender's output in
     }
   }
@@ -207,21 +210,26 @@ async function main() {
     rec.mean_err_pct = (100 * (rec.rx_pps - o.target)) / o.target;
   }
   if (fine.length > 1) {
-    const devs = [];
+    const devs = [], txDevs = [];
     for (let i = 1; i < fine.length; i++) {
       const dt = Number(fine[i][0] - fine[i - 1][0]) / 1e9;
       devs.push((100 * ((fine[i][1] - fine[i - 1][1]) / dt - o.target)) / o.target);
+      txDevs.push((100 * ((fine[i][2] - fine[i - 1][2]) / dt - o.target)) / o.target);
     }
     if (process.env.BENCH_FINE_DUMP) {
-      writeFileSync(process.env.BENCH_FINE_DUMP, fine.map(([t, n]) => `${Number(t - t0) / 1e6} ${n - r1}`).join('\n') + '\n');
+      writeFileSync(process.env.BENCH_FINE_DUMP, `# t0 ${t0} ns CLOCK_MONOTONIC\n` + fine.map(([t, n, d]) => `${Number(t - t0) / 1e6} ${n - r1} ${d - d1}`).join('\n') + '\n');
     }
     const abs = devs.map(Math.abs).sort((a, b) => a - b);
+    const txAbs = txDevs.map(Math.abs).sort((a, b) => a - b);
     const gaps = fine.slice(1).map((f, i) => Number(f[0] - fine[i][0]) / 1e6);
     Object.assign(rec, {
       fine_ms: o.fine, fine_windows: devs.length,
       fine_worst_pct: abs[abs.length - 1], fine_p99_pct: percentile(abs, 99),
       fine_min_pct: Math.min(...devs), fine_max_pct: Math.max(...devs),
       fine_max_gap_ms: Math.max(...gaps),
+      // the sending interface's own counter on the same grid: tells a sender stall
+      // from frames that were sent on time but counted late by the receiver
+      fine_tx_worst_pct: txAbs[txAbs.length - 1], fine_tx_p99_pct: percentile(txAbs, 99),
     });
   }
   // the first line of the sender's output that reads as a failure, for the table
