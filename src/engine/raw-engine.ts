@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { XdperfError } from '../errors.js';
 import type { TxStats } from './native-core.js';
+import { Pacer } from './pacer.js';
 import { weightedOrder, type EngineTemplate, type TxEngineSession } from './tx-engine.js';
 
 type RawSocketModule = typeof import('raw-socket');
@@ -16,8 +17,9 @@ const ETHERTYPE_IPV4 = 0x0800;
 const VLAN_ETHERTYPES = new Set([0x8100, 0x88a8, 0x9100]);
 // Sends queued in the socket at once; beyond this the rate is limited by the socket, not by JS.
 const MAX_IN_FLIGHT = 256;
-// Credit the pacer may bank when the engine falls behind, so it catches up without a burst.
-const MAX_CREDIT = 64;
+// Gaps longer than this wait on a timer, which may fire a millisecond late; shorter ones go
+// round the event loop (which keeps the socket's sends flowing) until the credit is there.
+const TIMER_FROM_NS = 2e6;
 
 export interface RawPlan {
   ifname: string;
@@ -74,14 +76,12 @@ export class RawSession implements TxEngineSession {
   private bytes = 0;
   private errors = 0;
   private inFlight = 0;
-  private credit = 0;
-  private lastCreditNs = this.startedNs;
   private stopping = false;
   private firstError: Error | undefined;
   private readonly perTemplate: number[];
   private readonly done: Promise<TxStats>;
   private finish!: (stats: TxStats) => void;
-  private readonly rate: number | undefined;
+  private readonly pacer: Pacer | undefined;
 
   private constructor(
     private readonly socket: import('raw-socket').RawSocket,
@@ -91,7 +91,8 @@ export class RawSession implements TxEngineSession {
     this.order = weightedOrder(plan.templates.map((t) => t.weight));
     this.perTemplate = plan.templates.map(() => 0);
     const meanBytes = this.order.reduce((sum, i) => sum + packetsToSend[i]!.frameBytes, 0) / this.order.length;
-    this.rate = plan.pps ?? (plan.bps === undefined ? undefined : plan.bps / (meanBytes * 8));
+    const rate = plan.pps ?? (plan.bps === undefined ? undefined : plan.bps / (meanBytes * 8));
+    this.pacer = rate === undefined ? undefined : new Pacer(rate, MAX_IN_FLIGHT, 0);
     this.done = new Promise((resolve) => (this.finish = resolve));
     socket.on('error', (error) => this.fail(error));
     setImmediate(() => this.pump());
@@ -155,21 +156,23 @@ export class RawSession implements TxEngineSession {
       else setImmediate(() => this.pump());
       return;
     }
-    let allowed = MAX_IN_FLIGHT - this.inFlight;
+    // Paced, the socket holds at most two quanta: what it has not written stays with the pacer,
+    // which makes a stalled socket good at its capped catch-up rate, not as one burst.
+    const queue = this.pacer === undefined ? MAX_IN_FLIGHT : Math.min(MAX_IN_FLIGHT, 2 * this.pacer.quantum);
+    let allowed = queue - this.inFlight;
     if (this.plan.count !== undefined) allowed = Math.min(allowed, this.plan.count - this.submitted);
-    if (this.rate !== undefined) {
-      this.credit = Math.min(this.credit + (Number(now - this.lastCreditNs) / 1e9) * this.rate, MAX_CREDIT);
-      this.lastCreditNs = now;
-      allowed = Math.min(allowed, Math.floor(this.credit));
-      this.credit -= Math.max(allowed, 0);
+    if (this.pacer !== undefined && allowed > 0) {
+      const grant = this.pacer.poll(Number(now - this.startedNs), allowed);
+      if ('waitNs' in grant) {
+        if (grant.waitNs > TIMER_FROM_NS) setTimeout(() => this.pump(), (grant.waitNs - TIMER_FROM_NS / 2) / 1e6);
+        else setImmediate(() => this.pump());
+        return;
+      }
+      allowed = grant.send;
+      this.pacer.spend(allowed);
     }
     for (let i = 0; i < allowed; i++) this.sendNext();
-    if (this.rate !== undefined && allowed === 0) {
-      const waitMs = Math.max((1 - this.credit) / this.rate, 0) * 1000;
-      setTimeout(() => this.pump(), waitMs >= 1 ? waitMs : 0);
-    } else {
-      setImmediate(() => this.pump());
-    }
+    setImmediate(() => this.pump());
   }
 
   private sendNext(): void {

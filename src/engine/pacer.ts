@@ -1,0 +1,62 @@
+/**
+ * The raw engine's rate limiter: the same policy as the native core's pacer
+ * (native/src/pacer.rs), for the engine that runs in JavaScript. Credit is
+ * granted a quantum at a time (~4000 grants a second, at most `maxQuantum`);
+ * a sender that fell behind makes good at most 20 ms of backlog, and only at
+ * 5 % above the rate: a second bucket, that much faster and two quanta deep,
+ * bounds every stretch of time at rate × 1.05 plus two quanta, so catching up
+ * never shows as a burst.
+ */
+const GRANTS_PER_SECOND = 4000;
+const BACKLOG_NS = 20e6;
+const CATCH_UP = 1.05;
+
+export type Grant = { send: number } | { waitNs: number };
+
+export class Pacer {
+  readonly quantum: number;
+  private readonly backlog: number;
+  private granted = 0;
+  private peakGranted = 0;
+
+  /** A pacer for `pps` (> 0) starting at `originNs` with an empty bucket. */
+  constructor(
+    private readonly pps: number,
+    maxQuantum: number,
+    private readonly originNs: number,
+  ) {
+    this.quantum = Math.min(Math.max(Math.floor(pps / GRANTS_PER_SECOND), 1), Math.max(maxQuantum, 1));
+    this.backlog = Math.max(Math.floor((pps * BACKLOG_NS) / 1e9), this.quantum);
+  }
+
+  /**
+   * Up to `want` packets at `nowNs`, once a whole quantum (or `want`, if smaller) is there;
+   * report what went with {@link Pacer.spend}.
+   */
+  poll(nowNs: number, want: number): Grant {
+    const allowed = this.allowedAt(nowNs, this.pps);
+    if (allowed - this.granted > this.backlog) this.granted = allowed - this.backlog;
+    const peakAllowed = this.allowedAt(nowNs, this.pps * CATCH_UP);
+    const depth = 2 * this.quantum;
+    if (peakAllowed - this.peakGranted > depth) this.peakGranted = peakAllowed - depth;
+    const grantable = Math.min(allowed - this.granted, peakAllowed - this.peakGranted);
+    const needed = Math.max(Math.min(this.quantum, want), 1);
+    if (grantable >= needed) return { send: Math.min(grantable, want) };
+    const dueNs = Math.max(this.timeOf(this.granted + needed, this.pps), this.timeOf(this.peakGranted + needed, this.pps * CATCH_UP));
+    return { waitNs: Math.max(dueNs - nowNs, 1) };
+  }
+
+  spend(packets: number): void {
+    this.granted += packets;
+    this.peakGranted += packets;
+  }
+
+  private allowedAt(nowNs: number, pps: number): number {
+    // in seconds first, so a long run at a high rate stays well inside a double's exact range
+    return Math.floor((Math.max(nowNs - this.originNs, 0) / 1e9) * pps);
+  }
+
+  private timeOf(packets: number, pps: number): number {
+    return this.originNs + Math.ceil((packets / pps) * 1e9);
+  }
+}

@@ -1,0 +1,63 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Pacer } from '../src/engine/pacer.js';
+
+const MS = 1e6;
+
+/** Polls every `stepNs` for `runNs`, sending whatever is granted; returns packets per 10 ms window. */
+function drive(pacer: Pacer, runNs: number, stepNs: number, stall?: { atNs: number; forNs: number }): number[] {
+  const windows = new Array<number>(Math.ceil(runNs / (10 * MS))).fill(0);
+  for (let now = 0; now < runNs; now += stepNs) {
+    if (stall && now >= stall.atNs && now < stall.atNs + stall.forNs) continue;
+    const grant = pacer.poll(now, 64);
+    if ('send' in grant) {
+      pacer.spend(grant.send);
+      windows[Math.floor(now / (10 * MS))]! += grant.send;
+    }
+  }
+  return windows;
+}
+
+test('20 kpps comes out as 200 a window, in quanta of 5', () => {
+  const pacer = new Pacer(20_000, 64, 0);
+  assert.is(pacer.quantum, 5);
+  const windows = drive(pacer, 1000 * MS, 10_000);
+  for (const count of windows) assert.ok(count >= 195 && count <= 205, String(count));
+  const total = windows.reduce((a, b) => a + b);
+  assert.ok(total >= 19_995 && total <= 20_000, String(total));
+});
+
+test('a stall is made good at 5 % above the rate, never in a burst', () => {
+  const pacer = new Pacer(20_000, 64, 0);
+  // 8 ms without a poll at 100 ms: 160 packets behind.
+  const windows = drive(pacer, 1000 * MS, 10_000, { atNs: 100 * MS, forNs: 8 * MS });
+  assert.ok(windows[10]! < 60, `the stall leaves its hole: ${windows[10]}`);
+  // rate × 1.05 and two quanta: 210 + 10
+  for (const [i, count] of windows.entries()) assert.ok(count <= 220, `window ${i}: ${count}`);
+  assert.ok(windows.reduce((a, b) => a + b) >= 19_990, 'and the total reaches the rate');
+});
+
+test('what a stalled sender missed beyond 20 ms is forgiven', () => {
+  const pacer = new Pacer(1_000_000, 64, 0);
+  const grant = pacer.poll(1000 * MS, 64);
+  assert.equal(grant, { send: 64 });
+  pacer.spend(64);
+  // 1 s later: 20 ms of backlog (20 000) is made good over the next second, not 1 000 000.
+  let sent = 64;
+  for (let now = 1000 * MS; now < 2000 * MS; now += 10_000) {
+    const g = pacer.poll(now, 64);
+    if ('send' in g) {
+      pacer.spend(g.send);
+      sent += g.send;
+    }
+  }
+  assert.ok(sent >= 1_019_800 && sent <= 1_020_128, String(sent));
+});
+
+test('the wait is the time to the next quantum', () => {
+  const pacer = new Pacer(1000, 64, 0);
+  assert.equal(pacer.poll(0, 64), { waitNs: 1 * MS });
+  assert.equal(pacer.poll(1 * MS, 64), { send: 1 });
+});
+
+test.run();
