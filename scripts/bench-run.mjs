@@ -9,7 +9,8 @@
 //                    without it the sender must stop by itself (xdperf --duration)
 //   --fine MS        also sample the counter every MS milliseconds (e.g. 10) over the
 //                    steady window and report each window's rate against --target
-//   --target PPS     the rate asked for (for --fine and the totals' error)
+//   --target PPS     the rate asked for (for --fine and the totals' error); without it,
+//                    --fine reports the spread of the window rates instead
 //   --sent FORMAT    how to read the sender's own count from its output:
 //                    xdperf (the --json summary event) | trafgen | none
 //   --meta JSON      object merged into the output line (case labels)
@@ -210,27 +211,38 @@ async function main() {
     rec.mean_err_pct = (100 * (rec.rx_pps - o.target)) / o.target;
   }
   if (fine.length > 1) {
-    const devs = [], txDevs = [];
+    const rates = [], txRates = [];
     for (let i = 1; i < fine.length; i++) {
       const dt = Number(fine[i][0] - fine[i - 1][0]) / 1e9;
-      devs.push((100 * ((fine[i][1] - fine[i - 1][1]) / dt - o.target)) / o.target);
-      txDevs.push((100 * ((fine[i][2] - fine[i - 1][2]) / dt - o.target)) / o.target);
+      rates.push((fine[i][1] - fine[i - 1][1]) / dt);
+      txRates.push((fine[i][2] - fine[i - 1][2]) / dt);
     }
     if (process.env.BENCH_FINE_DUMP) {
       writeFileSync(process.env.BENCH_FINE_DUMP, `# t0 ${t0} ns CLOCK_MONOTONIC\n` + fine.map(([t, n, d]) => `${Number(t - t0) / 1e6} ${n - r1} ${d - d1}`).join('\n') + '\n');
     }
-    const abs = devs.map(Math.abs).sort((a, b) => a - b);
-    const txAbs = txDevs.map(Math.abs).sort((a, b) => a - b);
     const gaps = fine.slice(1).map((f, i) => Number(f[0] - fine[i][0]) / 1e6);
-    Object.assign(rec, {
-      fine_ms: o.fine, fine_windows: devs.length,
-      fine_worst_pct: abs[abs.length - 1], fine_p99_pct: percentile(abs, 99),
-      fine_min_pct: Math.min(...devs), fine_max_pct: Math.max(...devs),
-      fine_max_gap_ms: Math.max(...gaps),
-      // the sending interface's own counter on the same grid: tells a sender stall
-      // from frames that were sent on time but counted late by the receiver
-      fine_tx_worst_pct: txAbs[txAbs.length - 1], fine_tx_p99_pct: percentile(txAbs, 99),
-    });
+    Object.assign(rec, { fine_ms: o.fine, fine_windows: rates.length, fine_max_gap_ms: Math.max(...gaps) });
+    if (o.target > 0) {
+      const dev = (r) => (100 * (r - o.target)) / o.target;
+      const devs = rates.map(dev);
+      const abs = devs.map(Math.abs).sort((a, b) => a - b);
+      const txAbs = txRates.map((r) => Math.abs(dev(r))).sort((a, b) => a - b);
+      Object.assign(rec, {
+        fine_worst_pct: abs[abs.length - 1], fine_p99_pct: percentile(abs, 99),
+        fine_min_pct: Math.min(...devs), fine_max_pct: Math.max(...devs),
+        fine_over10_windows: abs.filter((a) => a > 10).length,
+        // the sending interface's own counter on the same grid: tells a sender stall
+        // from frames that were sent on time but counted late by the receiver
+        fine_tx_worst_pct: txAbs[txAbs.length - 1], fine_tx_p99_pct: percentile(txAbs, 99),
+      });
+    } else {
+      // unpaced: how the sender's capacity varies from one 10 ms window to the next
+      const sorted = [...rates].sort((a, b) => a - b);
+      Object.assign(rec, {
+        fine_rate_min: sorted[0], fine_rate_p1: percentile(sorted, 1), fine_rate_p5: percentile(sorted, 5),
+        fine_rate_median: percentile(sorted, 50), fine_rate_max: sorted[sorted.length - 1],
+      });
+    }
   }
   // the first line of the sender's output that reads as a failure, for the table
   let err = spawnError ? spawnError.message : null;

@@ -14,10 +14,10 @@
 #                   >= 90 % idle (default 10; 0 = do not wait); the idle % is recorded
 #   BENCH_NO_INSTALL=1  do not apt-get install netsniff-ng when trafgen is missing
 #   XDPERF_LAB      which lab (as scripts/lab.sh: unset = xdperf-lab, N = xdperf-labN)
-# With the defaults it takes about 11 minutes: 3 runs x 16 max-rate cases x 10 s, then
-# 7 rate-accuracy runs of 10 s, 5 x `--count 1` and one 5 s memory run; each 10 s case
-# costs about 11 s with start-up, and each run brings 4 labs up and down.
-# BENCH_DURATION=5 takes about 6 minutes, BENCH_RUNS=1 about 5.
+# With the defaults it takes about 18 minutes: 3 runs x 16 max-rate cases x 10 s, then
+# 3 x 11 rate-accuracy runs of 10 s, trafgen's, 5 x `--count 1` and one 5 s memory run;
+# each 10 s case costs about 12 s with start-up, and each run brings 4 labs up and down.
+# BENCH_DURATION=5 takes about 10 minutes, BENCH_RUNS=1 about 7.
 #
 # Writes OUT/bench.md (also printed), OUT/bench.json and the raw result lines
 # OUT/raw.ndjson. Measures:
@@ -34,9 +34,11 @@
 #              fixed 64 B frame without FCS (it cannot make 60 B or 1514 B).
 #              Received rate = the XDP counter on the far end over [1 s, DUR-0.5 s]
 #              after the sender started (scripts/bench-run.mjs, which sits on the last CPU).
-#   accuracy   1 queue, 60 B: --engine afxdp --pps 10k, 100k, 500k; --engine xdp and
-#              --engine packet --pps 100k; --engine raw --pps 20k (it ignores --cpus, so
-#              it runs under taskset -c 0); trafgen -b 100000pps: received total vs
+#              With one queue, the rate of each 10 ms window too: how the core's
+#              capacity varies over the run (min, p1, p5, median).
+#   accuracy   1 queue, 60 B, RUNS runs each: --engine afxdp, xdp and packet at --pps
+#              10k, 100k, 500k; --engine raw at 10k and 20k (it ignores --cpus, so it
+#              runs under taskset -c 0); trafgen -b 100000pps: received total vs
 #              pps x DUR, and the rate of each 10 ms window against the target.
 #              xdp-trafficgen gets a row saying it has no rate option (from its --help).
 #   start-up   wall time of `xdperf run --count 1` (median of 5).
@@ -57,9 +59,8 @@ OUT=${BENCH_OUT:-out/bench}
 IDLE_WAIT=${BENCH_IDLE_WAIT:-10}
 LENS=(60 1514)
 PAYLOAD=([60]=18 [1514]=1472) # simpleudp payload_size for each frame length
-RATES=(10000 100000 500000) # afxdp
-ENGINE_RATE=100000          # xdp, packet
-RAW_RATE=20000              # raw: paced in JavaScript, modest by design
+RATES=(10000 100000 500000) # afxdp, xdp, packet
+RAW_RATES=(10000 20000)     # raw: paced in JavaScript, modest by design
 TRAFGEN_RATE=100000
 RSS_SECONDS=5
 NCPU=$(nproc)
@@ -203,7 +204,10 @@ xdperf_max() {
 	[ "$q" = 1 ] || cpus=$(seq -s, 0 $((q - 1)))
 	[ "$tool" = xdperf ] && eng=("${ENGINE[@]}") || eng=(--engine "${ENGINE_OF[$tool]}")
 	xdperf_args "$len"
-	measure "{\"kind\":\"max\",\"tool\":\"$tool\",\"queues\":$q,\"len\":$len,\"rep\":$rep}" --sent xdperf -- \
+	# one queue: also the spread of the 10 ms window rates (the core's capacity over time)
+	local fine=()
+	[ "$q" != 1 ] || fine=(--fine 10)
+	measure "{\"kind\":\"max\",\"tool\":\"$tool\",\"queues\":$q,\"len\":$len,\"rep\":$rep}" --sent xdperf "${fine[@]}" -- \
 		"${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues "$q" --cpus "$cpus" --duration "${DUR}s" --json
 }
 
@@ -399,26 +403,34 @@ done
 lab_up 1
 trafgen_cfgs
 xdperf_args 60
-# xdperf_rate TOOL PPS [PREFIX...]: one rate-accuracy run of TOOL's engine, 1 queue, 60 B
+# xdperf_rate TOOL PPS REP [PREFIX...]: one rate-accuracy run of TOOL's engine, 1 queue, 60 B
 xdperf_rate() {
-	local tool=$1 pps=$2 eng=()
-	shift 2
+	local tool=$1 pps=$2 rep=$3 eng=()
+	shift 3
 	[ "$tool" = xdperf ] && eng=("${ENGINE[@]}") || eng=(--engine "${ENGINE_OF[$tool]}")
-	measure "{\"kind\":\"rate\",\"tool\":\"$tool\",\"pps\":$pps}" --sent xdperf --fine 10 --target "$pps" -- \
+	measure "{\"kind\":\"rate\",\"tool\":\"$tool\",\"pps\":$pps,\"rep\":$rep}" --sent xdperf --fine 10 --target "$pps" -- \
 		"$@" "${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues 1 --cpus 0 --pps "$pps" --duration "${DUR}s" --json
 }
-for pps in "${RATES[@]}"; do
-	xdperf_rate xdperf "$pps"
+# a run's worst 10 ms window is one stall away from another run's, so each case runs
+# RUNS times, interleaved
+[ -z "$ENGINES_ERR" ] || note xdperf-raw "not measured: $ENGINES_ERR"
+log "$RUNS runs x rate accuracy (afxdp, xdp, packet at ${RATES[*]} pps; raw at ${RAW_RATES[*]} pps), $DUR s each"
+for rep in $(seq "$RUNS"); do
+	for pps in "${RATES[@]}"; do
+		xdperf_rate xdperf "$pps" "$rep"
+		if [ -z "$ENGINES_ERR" ]; then
+			xdperf_rate xdperf-xdp "$pps" "$rep"
+			xdperf_rate xdperf-packet "$pps" "$rep"
+		fi
+	done
+	if [ -z "$ENGINES_ERR" ]; then
+		# raw paces on node's main thread and ignores --cpus: pinned like trafgen, so it
+		# does not share the sampler's CPU
+		for pps in "${RAW_RATES[@]}"; do
+			xdperf_rate xdperf-raw "$pps" "$rep" taskset -c 0
+		done
+	fi
 done
-if [ -z "$ENGINES_ERR" ]; then
-	xdperf_rate xdperf-xdp "$ENGINE_RATE"
-	xdperf_rate xdperf-packet "$ENGINE_RATE"
-	# raw paces on node's main thread and ignores --cpus: pinned like trafgen, so it does
-	# not share the sampler's CPU
-	xdperf_rate xdperf-raw "$RAW_RATE" taskset -c 0
-else
-	note xdperf-raw "not measured: $ENGINES_ERR"
-fi
 if [ -z "$TRAFGEN_ERR" ]; then
 	measure "{\"kind\":\"rate\",\"tool\":\"trafgen\",\"pps\":$TRAFGEN_RATE}" --sent trafgen --stop-at "$DUR" --fine 10 --target "$TRAFGEN_RATE" -- \
 		taskset -c 0 trafgen "${TRAFGEN_FLAGS[@]}" -i "$TMP/trafgen-60.cfg" -b "${TRAFGEN_RATE}pps"
@@ -493,12 +505,12 @@ xdperf_rev() {
 }
 
 # --- the report --------------------------------------------------------------------------------
-META=$(IDLE_WAIT=$IDLE_WAIT RATES="${RATES[*]}" ENGINE_RATE=$ENGINE_RATE RAW_RATE=$RAW_RATE node -e '
+META=$(IDLE_WAIT=$IDLE_WAIT RATES="${RATES[*]}" RAW_RATES="${RAW_RATES[*]}" node -e '
 	const [date, kernel, cpus, model, xdperf, trafgen, anchors, dur, runs, sampler, xdptg] = process.argv.slice(1);
 	console.log(JSON.stringify({ date, kernel, cpus: Number(cpus), cpu_model: model, xdperf, node: process.version,
 		trafgen: trafgen || "trafgen: not installed", xdp_trafficgen: xdptg || "xdp-trafficgen: not installed",
 		anchors, duration: Number(dur), runs: Number(runs), lens: [60, 1514], sampler_cpu: Number(sampler),
-		rate_pps: { afxdp: process.env.RATES.split(" ").map(Number), xdp: Number(process.env.ENGINE_RATE), packet: Number(process.env.ENGINE_RATE), raw: Number(process.env.RAW_RATE) },
+		rate_pps: { afxdp: process.env.RATES.split(" ").map(Number), xdp: process.env.RATES.split(" ").map(Number), packet: process.env.RATES.split(" ").map(Number), raw: process.env.RAW_RATES.split(" ").map(Number) },
 		idle_wait: Number(process.env.IDLE_WAIT) }));' \
 	"$(date -Is)" "$(uname -r)" "$NCPU" "$(awk -F': ' '/^model name/{ print $2; exit }' /proc/cpuinfo)" \
 	"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU" "$XDPTG_VERSION")
