@@ -2,13 +2,13 @@
  * The raw engine's rate limiter: the same policy as the native core's pacer
  * (native/src/pacer.rs), for the engine that runs in JavaScript. Credit is
  * granted a quantum at a time (~4000 grants a second, at most `maxQuantum`);
- * a sender that fell behind makes good at most 20 ms of backlog, and only at
+ * a sender that fell behind makes good at most 100 ms of backlog, and only at
  * 5 % above the rate: a second bucket, that much faster and two quanta deep,
  * bounds every stretch of time at rate × 1.05 plus two quanta, so catching up
  * never shows as a burst.
  */
 const GRANTS_PER_SECOND = 4000;
-const BACKLOG_NS = 20e6;
+const BACKLOG_NS = 100e6;
 const CATCH_UP = 1.05;
 
 export type Grant = { send: number } | { waitNs: number };
