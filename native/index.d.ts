@@ -18,6 +18,11 @@ export declare class Counter {
   detach(): void
 }
 
+export declare class CpuReservation {
+  /** Gives every thread its CPUs back (idempotent). */
+  release(): void
+}
+
 /** A running transmit session. */
 export declare class TxSession {
   /** The engine sending. */
@@ -133,6 +138,13 @@ export interface ProbeResult {
 
 /** Removes a pinned counter (detaching it); false if nothing was pinned there. */
 export declare function removePinned(pinDir: string): boolean
+
+/**
+ * Pins the calling (JavaScript) thread to `cpu` and moves the process's
+ * other threads off it, until `release()`: what `--cpus` does for the raw
+ * engine, whose pacer runs on Node's main thread.
+ */
+export declare function reserveCpu(cpu: number): CpuReservation
 
 /**
  * Validates the plan, sets up one sender per queue with the plan's engine

@@ -836,10 +836,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Counter = nativeBinding.Counter
+module.exports.CpuReservation = nativeBinding.CpuReservation
 module.exports.TxSession = nativeBinding.TxSession
 module.exports.attachCounter = nativeBinding.attachCounter
 module.exports.deviceInfo = nativeBinding.deviceInfo
 module.exports.openPinnedCounter = nativeBinding.openPinnedCounter
 module.exports.probe = nativeBinding.probe
 module.exports.removePinned = nativeBinding.removePinned
+module.exports.reserveCpu = nativeBinding.reserveCpu
 module.exports.startTx = nativeBinding.startTx

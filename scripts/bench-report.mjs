@@ -217,8 +217,8 @@ function report(rawPath, outDir, metaJson) {
       `${row.total_err_pct.map((e) => pct(e, 3)).join(', ')} | ${row.worst_pct.map((w) => `±${w.toFixed(1)} %`).join(', ')} | ±${row.p99_pct.toFixed(1)} % | ` +
       `${row.over10_windows ?? 'n/a'} of ${row.windows} | ${pct(row.min_pct, 1)} / ${pct(row.max_pct, 1)} |`);
   }
-  md.push('', `The receive counter is read every 10 ms (busy-wait on CPU ${meta.sampler_cpu}, the sender on CPU 0: \`--cpus 0\`, and for the raw engine, which paces ` +
-    `on node's main thread and ignores --cpus, \`taskset -c 0\`) over [1 s, ${D - 0.5} s]; ` +
+  md.push('', `The receive counter is read every 10 ms (busy-wait on CPU ${meta.sampler_cpu}, the sender on CPU 0: \`--cpus 0\`, which pins each transmit thread, ` +
+    `and for the raw engine node's main thread, where it paces, and moves the process's other threads off that CPU) over [1 s, ${D - 0.5} s]; ` +
     `each window's rate uses the timestamps actually taken. Deviation = window rate / asked − 1. The sending interface's tx_packets is read on the same grid ` +
     '(fine_tx_* in bench.json): when it shows the same hole, the sender stalled, not the receiver. trafgen is stopped with SIGINT at ' + `${D} s; ` +
     'its -b sends each second\'s quota as one burst at the start of the second, so its windows swing between −100 % and the burst rate, and the mean over a window that is not whole seconds is off.', '');

@@ -37,8 +37,8 @@
 #              With one queue, the rate of each 10 ms window too: how the core's
 #              capacity varies over the run (min, p1, p5, median).
 #   accuracy   1 queue, 60 B, RUNS runs each: --engine afxdp, xdp and packet at --pps
-#              10k, 100k, 500k; --engine raw at 10k and 20k (it ignores --cpus, so it
-#              runs under taskset -c 0); trafgen -b 100000pps: received total vs
+#              10k, 100k, 500k; --engine raw at 10k and 20k (its pacer, node's main
+#              thread, is what --cpus pins); trafgen -b 100000pps: received total vs
 #              pps x DUR, and the rate of each 10 ms window against the target.
 #              xdp-trafficgen gets a row saying it has no rate option (from its --help).
 #   start-up   wall time of `xdperf run --count 1` (median of 5).
@@ -424,10 +424,8 @@ for rep in $(seq "$RUNS"); do
 		fi
 	done
 	if [ -z "$ENGINES_ERR" ]; then
-		# raw paces on node's main thread and ignores --cpus: pinned like trafgen, so it
-		# does not share the sampler's CPU
 		for pps in "${RAW_RATES[@]}"; do
-			xdperf_rate xdperf-raw "$pps" "$rep" taskset -c 0
+			xdperf_rate xdperf-raw "$pps" "$rep"
 		done
 	fi
 done

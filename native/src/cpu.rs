@@ -98,6 +98,50 @@ pub fn move_other_threads_off(cpus: &[u32]) -> Option<OtherThreadsOff> {
     Some(OtherThreadsOff { original })
 }
 
+/// A CPU given to the calling thread for a while: the thread pinned to it,
+/// every other thread of the process moved off it. For the raw engine,
+/// whose pacer runs on Node's main thread, as [`move_other_threads_off`] is
+/// for the native transmit threads.
+pub struct ReservedCpu {
+    others: Option<OtherThreadsOff>,
+    original: libc::cpu_set_t,
+}
+
+/// Reserves `cpu` for the calling thread (see [`ReservedCpu`]); fails when
+/// the CPU is not one this process may use.
+pub fn reserve_for_current_thread(cpu: u32) -> Result<ReservedCpu> {
+    // SAFETY: cpu_set_t is a plain bit set; sched_getaffinity fills the one we own.
+    let original = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
+            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            return Err(Error::from_errno("cpu affinity", errno));
+        }
+        set
+    };
+    let others = move_other_threads_off(&[cpu]);
+    if let Err(error) = pin_current_thread(cpu) {
+        if let Some(others) = others {
+            others.restore();
+        }
+        return Err(error);
+    }
+    Ok(ReservedCpu { others, original })
+}
+
+impl ReservedCpu {
+    /// Gives every thread, the calling one included, its CPUs back.
+    pub fn release(self) {
+        match self.others {
+            Some(others) => others.restore(),
+            // SAFETY: pid 0 is the calling thread; `original` is a valid cpu_set_t of the size passed.
+            None => unsafe {
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &self.original);
+            },
+        }
+    }
+}
+
 impl OtherThreadsOff {
     /// Lets every thread of the process use its original CPUs again.
     pub fn restore(self) {
@@ -116,5 +160,75 @@ fn set_all_threads(set: &libc::cpu_set_t) {
         // SAFETY: `set` is a valid cpu_set_t of the size passed; a thread that
         // ended meanwhile only makes the call fail with ESRCH, which is ignored.
         unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), set) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Reserving sets the affinity of every thread of the test process, so
+    /// these tests must not overlap.
+    static AFFINITY: Mutex<()> = Mutex::new(());
+
+    fn mask_of(tid: libc::pid_t) -> Vec<usize> {
+        // SAFETY: as in reserve_for_current_thread: a zeroed set filled by the kernel.
+        let set = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            assert_eq!(
+                libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set),
+                0
+            );
+            set
+        };
+        // SAFETY: CPU_ISSET only reads the set, at indexes inside it.
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+            .collect()
+    }
+
+    #[test]
+    fn a_reserved_cpu_is_the_callers_alone_until_released() {
+        let _serial = AFFINITY.lock().unwrap();
+        let before = mask_of(0);
+        let cpu = before[0];
+        // A second thread of the process, alive across the reservation.
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || {
+            // SAFETY: gettid has no preconditions.
+            tid_tx.send(unsafe { libc::gettid() }).unwrap();
+            done_rx.recv().unwrap();
+        });
+        let other_tid = tid_rx.recv().unwrap();
+
+        let reserved = reserve_for_current_thread(cpu as u32).unwrap();
+        assert_eq!(mask_of(0), vec![cpu]);
+        if before.len() > 1 {
+            assert!(
+                !mask_of(other_tid).contains(&cpu),
+                "the other thread left it"
+            );
+        }
+        reserved.release();
+        assert_eq!(mask_of(0), before);
+        assert_eq!(mask_of(other_tid), before);
+
+        done_tx.send(()).unwrap();
+        other.join().unwrap();
+    }
+
+    #[test]
+    fn a_cpu_the_process_may_not_use_cannot_be_reserved() {
+        let _serial = AFFINITY.lock().unwrap();
+        let error = reserve_for_current_thread(libc::CPU_SETSIZE as u32 - 1)
+            .err()
+            .expect("the last CPU of the set is not on this machine");
+        assert!(
+            error.message.contains("not available to this process"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -441,3 +441,30 @@ pub fn probe(ifname: String) -> Result<ProbeResult> {
         }),
     })
 }
+
+/// Pins the calling (JavaScript) thread to `cpu` and moves the process's
+/// other threads off it, until `release()`: what `--cpus` does for the raw
+/// engine, whose pacer runs on Node's main thread.
+#[napi]
+pub fn reserve_cpu(cpu: u32) -> Result<CpuReservation> {
+    let reserved = cpu::reserve_for_current_thread(cpu).map_err(to_js)?;
+    Ok(CpuReservation {
+        reserved: Some(reserved),
+    })
+}
+
+#[napi]
+pub struct CpuReservation {
+    reserved: Option<cpu::ReservedCpu>,
+}
+
+#[napi]
+impl CpuReservation {
+    /// Gives every thread its CPUs back (idempotent).
+    #[napi]
+    pub fn release(&mut self) {
+        if let Some(reserved) = self.reserved.take() {
+            reserved.release();
+        }
+    }
+}

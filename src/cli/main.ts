@@ -52,7 +52,7 @@ function buildProgram(): Command {
     .option('--count <n>', 'send exactly this many packets in total, e.g. 1m')
     .option('--duration <time>', 'stop after this long, e.g. 10s')
     .option('--queues <n|list>', 'number of TX queues (from 0), or queue ids such as 0,2 or 1-3 (default 1)')
-    .option('--cpus <list>', 'pin the thread of each queue to these CPUs, e.g. 0,1')
+    .option('--cpus <list>', 'pin the thread of each queue to these CPUs, e.g. 0,1, and keep xdperf\'s other threads off them')
     .option('--batch <n>', 'descriptors per TX ring submission (default 64)')
     .option('--engine <name>', 'auto (default: probe and pick the fastest that works), afxdp, xdp (XDP live frames), packet (AF_PACKET) or raw (IP raw socket, portable, modest rates)')
     .option('--xdp-mode <mode>', 'AF_XDP mode: auto, zerocopy or copy (default auto)')

@@ -86,10 +86,13 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const pps = run.pps ?? (run.bps === undefined && suggested > 0 ? suggested : undefined);
 
   const rx = rxDev === undefined ? undefined : RxCounter.open(rxDev, rxNetns);
+  let cpu: CpuHold | undefined;
   let session: TxEngineSession;
   try {
+    if (choice.engine === 'raw') cpu = holdRawEngineCpu(run.cpus, native);
     session = startEngine(choice, run, device.name, queues, templates, pps, native);
   } catch (error) {
+    cpu?.release();
     rx?.close();
     throw error;
   }
@@ -143,6 +146,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     rx?.close();
     throw error;
   } finally {
+    cpu?.release();
     clearInterval(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -169,6 +173,24 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   if (final.errors > 0 && final.packets === 0) {
     throw new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`);
   }
+}
+
+interface CpuHold {
+  release(): void;
+}
+
+/**
+ * `--cpus` for the raw engine, whose pacer is Node's main thread: that thread pinned to the
+ * first CPU named, the process's other threads moved off it for the run, as the native
+ * engines do for their transmit threads. It needs the native core to set thread affinity.
+ */
+function holdRawEngineCpu(cpus: number[] | undefined, native: ReturnType<typeof nativeCore> | undefined): CpuHold | undefined {
+  if (cpus === undefined) return undefined;
+  if (!native) {
+    process.stderr.write('xdperf: warning: --cpus is ignored: the raw engine pins its thread through the native core, which is not available\n');
+    return undefined;
+  }
+  return engineCall(() => native.reserveCpu(cpus[0]!));
 }
 
 /** The engine for this run: the one asked for, or what auto finds by probing the interface. */
