@@ -226,6 +226,14 @@ export interface TxStats {
    * redirect failed.
    */
   errors: number
+  /**
+   * Times a paced thread came back more than 1 ms after it was due (a
+   * sleep, send or spin that took that much longer: the CPU was busy
+   * elsewhere), summed over threads; 0 when not paced.
+   */
+  stalls: number
+  /** The longest of those delays, in nanoseconds. */
+  longestStallNs: number
   /** Packets per template, in template order. */
   perTemplate: Array<number>
   running: boolean

@@ -103,7 +103,8 @@ function sentFromOutput(format, out) {
     }
     const engine = start ? { engine: [start.engine, start.mode].filter(Boolean).join(' ') } : {};
     if (!summary) return engine;
-    return { ...engine, sent_packets: summary.packets, sent_pps: summary.pps, sent_elapsed_s: summary.elapsedMs / 1000, tx_errors: summary.errors };
+    const pacing = summary.pacing ? { sent_stalls: summary.pacing.stalls, sent_longest_stall_ms: summary.pacing.longestStallMs } : {};
+    return { ...engine, sent_packets: summary.packets, sent_pps: summary.pps, sent_elapsed_s: summary.elapsedMs / 1000, tx_errors: summary.errors, ...pacing };
   }
   if (format === 'trafgen') {
     // each worker ends with "S sec, U usec on CPUn (N packets)"; its own wall time

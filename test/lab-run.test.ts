@@ -15,6 +15,7 @@ interface Summary {
   perTemplate: { index: number; tags: string[]; packets: number }[];
   perTag: Record<string, number>;
   received?: { packets: number; bytes: number };
+  pacing?: { stalls: number; longestStallMs: number; pinned: boolean };
 }
 
 function events(stdout: string): { event: string; [key: string]: unknown }[] {
@@ -50,6 +51,7 @@ for (const { engine, rates } of ENGINES) {
     assert.is(summary.packets, count);
     assert.is(summary.stoppedBy, 'count');
     assert.equal(summary.received, { packets: count, bytes: count * 60, device: LAB.rx });
+    assert.is(summary.pacing, undefined, 'an unpaced run has no schedule to fall behind');
   });
 
   for (const pps of rates) {
@@ -62,6 +64,9 @@ for (const { engine, rates } of ENGINES) {
       const received = summary.received!.packets;
       assert.ok(Math.abs(received - expected) <= expected * 0.01, `received ${received}, expected ${expected} ±1 %`);
       assert.is(summary.stoppedBy, 'duration');
+      // how often the sender fell behind is reported, whatever this machine made of it
+      assert.ok(summary.pacing && Number.isInteger(summary.pacing.stalls) && summary.pacing.pinned, JSON.stringify(summary.pacing));
+      assert.ok(summary.pacing.stalls === 0 ? summary.pacing.longestStallMs === 0 : summary.pacing.longestStallMs > 1);
     });
   }
 

@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::gate::Stalls;
 use crate::schedule::Schedule;
 
 /// The counters of one transmit thread. What a packet, batch, kick and
@@ -30,6 +31,9 @@ pub struct QueueCounters {
     pub ring_full: AtomicU64,
     pub completions: AtomicU64,
     pub errors: AtomicU64,
+    /// Times a paced thread fell behind its schedule (see [`crate::gate::Stalls`]).
+    pub stalls: AtomicU64,
+    pub longest_stall_ns: AtomicU64,
     /// Nanoseconds from the session start to the thread's end.
     pub finished_ns: AtomicU64,
     pub running: AtomicBool,
@@ -61,7 +65,11 @@ pub struct LocalCounters {
 
 impl LocalCounters {
     #[inline]
-    pub fn publish(&self, shared: &QueueCounters) {
+    pub fn publish(&self, shared: &QueueCounters, stalls: Stalls) {
+        shared.stalls.store(stalls.count, Ordering::Relaxed);
+        shared
+            .longest_stall_ns
+            .store(stalls.longest_ns, Ordering::Relaxed);
         shared.packets.store(self.packets, Ordering::Relaxed);
         shared.batches.store(self.batches, Ordering::Relaxed);
         shared.kicks.store(self.kicks, Ordering::Relaxed);
@@ -85,6 +93,8 @@ pub struct TxStats {
     pub ring_full: u64,
     pub completions: u64,
     pub errors: u64,
+    /// Summed over the threads; the longest of any thread.
+    pub stalls: Stalls,
     pub per_template: Vec<u64>,
     pub running: bool,
 }
@@ -107,6 +117,7 @@ pub fn sum(
         ring_full: 0,
         completions: 0,
         errors: 0,
+        stalls: Stalls::default(),
         per_template: vec![0; schedule.template_count()],
         running: false,
     };
@@ -118,6 +129,11 @@ pub fn sum(
         stats.ring_full += thread.ring_full.load(Ordering::Relaxed);
         stats.completions += thread.completions.load(Ordering::Relaxed);
         stats.errors += thread.errors.load(Ordering::Relaxed);
+        stats.stalls.count += thread.stalls.load(Ordering::Relaxed);
+        stats.stalls.longest_ns = stats
+            .stalls
+            .longest_ns
+            .max(thread.longest_stall_ns.load(Ordering::Relaxed));
         if thread.per_template.is_empty() {
             schedule.add_template_counts(packets, &mut stats.per_template);
         } else {
@@ -160,7 +176,7 @@ mod tests {
             completions: 4,
             ..Default::default()
         }
-        .publish(&a);
+        .publish(&a, Stalls::default());
         LocalCounters {
             packets: 3,
             batches: 1,
@@ -168,7 +184,7 @@ mod tests {
             completions: 3,
             ..Default::default()
         }
-        .publish(&b);
+        .publish(&b, Stalls::default());
         a.finished_ns.store(1_000, Ordering::Relaxed);
         b.finished_ns.store(2_000, Ordering::Relaxed);
         let stats = sum(&[&a, &b], &schedule, &[60, 1514], 5_000);
@@ -194,7 +210,7 @@ mod tests {
             packets: 8192,
             ..Default::default()
         }
-        .publish(&thread);
+        .publish(&thread, Stalls::default());
         thread.per_template[0].store(4096, Ordering::Relaxed);
         thread.per_template[1].store(4096, Ordering::Relaxed);
         let stats = sum(&[&thread], &schedule, &[60, 100], 0);

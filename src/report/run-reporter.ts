@@ -49,6 +49,8 @@ export interface RunSummary {
   targetPps: number | undefined;
   targetBps: number | undefined;
   errors: number;
+  /** Paced runs: how often a sending thread fell more than 1 ms behind its schedule, and the longest. */
+  pacing?: { stalls: number; longestStallMs: number; pinned: boolean };
   stoppedBy: 'count' | 'duration' | 'signal' | 'error';
   perTemplate: TemplateCount[];
   perTag: Record<string, number>;
@@ -130,6 +132,16 @@ export class RunReporter {
         `${formatPps(summary.pps)}, ${formatBps(summary.bps)} L2${achieved}; stopped by ${summary.stoppedBy}` +
         (summary.errors > 0 ? `; ${formatCount(summary.errors)} errors` : ''),
     ];
+    if (summary.pacing) {
+      const { stalls, longestStallMs, pinned } = summary.pacing;
+      lines.push(
+        stalls === 0
+          ? 'pacing: never more than 1 ms behind schedule'
+          : `pacing: fell more than 1 ms behind schedule ${formatCount(stalls)} time${stalls === 1 ? '' : 's'} (longest ${longestStallMs.toFixed(1)} ms), ` +
+              'caught up at no more than 5 % above the rate; the sending CPU was busy with something else' +
+              (pinned ? ' (interrupts, kernel threads, a VM host)' : ': --cpus gives the sender a CPU of its own'),
+      );
+    }
     if (summary.received) {
       const lost = summary.packets - summary.received.packets;
       lines.push(
