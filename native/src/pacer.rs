@@ -15,8 +15,9 @@
 //! stretch of the machine) catches up, so totals stay on target, but never
 //! in a burst: a second bucket, [`CATCH_UP_PERCENT`] faster than the rate
 //! and two quanta deep, caps every stretch of time at that much above the
-//! rate, plus two quanta (≤ 0.5 ms of traffic). A device under test (a policer, a shaper, a queue) then never sees
-//! more than the asked rate plus that margin over any window.
+//! rate, plus two quanta (≤ 0.5 ms of traffic). A device under test (a
+//! policer, a shaper, a queue) then never sees more than the asked rate plus
+//! that margin over any window.
 
 use std::time::{Duration, Instant};
 
