@@ -62,6 +62,8 @@ function parseArgs(argv) {
 }
 
 const nowNs = () => process.hrtime.bigint();
+// A fine sample's two counter reads take ~20 µs; one that took longer was interrupted.
+const TIGHT_READ_NS = 100_000n;
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 function txPackets(dev) {
@@ -171,14 +173,23 @@ async function main() {
     const step = BigInt(Math.round(o.fine * 1e6));
     const end = at(w2);
     const cell = new Int32Array(new SharedArrayBuffer(4));
+    // Both counters read between two clock readings, stamped at their middle; when the
+    // sampler was held up in between (it shares its CPU with the kernel's work), the
+    // sample is taken again, so a late read does not show as a -x/+x pair of windows.
+    const sampleTightly = () => {
+      let sample;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const before = nowNs(), rx = read(), tx = txPackets(o.txdev), after = nowNs();
+        sample = [(before + after) / 2n, rx, tx];
+        if (after - before < TIGHT_READ_NS) break;
+      }
+      return sample;
+    };
     for (let next = s1 + step; next <= end && !gone(); next += step) {
       const ms = Number(next - nowNs()) / 1e6 - 1;
       if (ms > 0) Atomics.wait(cell, 0, 0, ms);
       while (nowNs() < next) { /* spin */ }
-      // stamped at the middle of the reads, so a preemption between clock
-      // and counter does not shift the sample by its whole length
-      const before = nowNs(), rx = read(), tx = txPackets(o.txdev);
-      fine.push([(before + nowNs()) / 2n, rx, tx]);
+      fine.push(sampleTightly());
       await new Promise(setImmediate); // lets signals and the sender's output in
     }
   }
