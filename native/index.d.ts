@@ -227,13 +227,13 @@ export interface TxStats {
    */
   errors: number
   /**
-   * Times a paced thread came back more than 1 ms after it was due (a
-   * sleep, send or spin that took that much longer: the CPU was busy
-   * elsewhere), summed over threads; 0 when not paced.
+   * Times a paced thread fell more than 1 ms behind its schedule (its
+   * CPU was busy elsewhere, or the rate is more than it can send), summed
+   * over threads; 0 when not paced.
    */
-  stalls: number
-  /** The longest of those delays, in nanoseconds. */
-  longestStallNs: number
+  timesBehind: number
+  /** The most any thread was behind, in nanoseconds. */
+  mostBehindNs: number
   /** Packets per template, in template order. */
   perTemplate: Array<number>
   running: boolean

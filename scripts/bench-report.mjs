@@ -180,7 +180,7 @@ function report(rawPath, outDir, metaJson) {
 
   // 5: rate accuracy
   md.push('## Rate accuracy (64 B, 1 queue)', '');
-  md.push(`| sender | asked | runs | received total vs asked × ${D} s (each run) | 10 ms windows: worst (each run) | p99 (worst run) | windows beyond ±10 % | min / max (all runs) | sender > 1 ms behind: times (longest) |`);
+  md.push(`| sender | asked | runs | received total vs asked × ${D} s (each run) | 10 ms windows: worst (each run) | p99 (worst run) | windows beyond ±10 % | min / max (all runs) | sender > 1 ms behind schedule: times (most) |`);
   md.push('|---|---|---|---|---|---|---|---|---|');
   const rateName = (r) => r.tool === 'trafgen' ? `trafgen -b ${r.pps}pps` : r.tool === 'xdp-trafficgen' ? 'xdp-trafficgen' :
     `xdperf --engine ${engineOf[r.tool] ?? r.tool} --pps ${r.pps / 1000}k`;
@@ -213,19 +213,19 @@ function report(rawPath, outDir, metaJson) {
       min_pct: Math.min(...good.map((r) => r.fine_min_pct)), max_pct: Math.max(...good.map((r) => r.fine_max_pct)),
       sender_worst_pct: good.map((r) => r.fine_tx_worst_pct),
       // xdperf's own account of its pacing (its summary): how often it fell behind, and the longest
-      stalls: good.every((r) => r.sent_stalls !== undefined) ? good.reduce((n, r) => n + r.sent_stalls, 0) : null,
-      longest_stall_ms: good.every((r) => r.sent_stalls !== undefined) ? Math.max(...good.map((r) => r.sent_longest_stall_ms)) : null,
+      times_behind: good.every((r) => r.sent_times_behind !== undefined) ? good.reduce((n, r) => n + r.sent_times_behind, 0) : null,
+      most_behind_ms: good.every((r) => r.sent_times_behind !== undefined) ? Math.max(...good.map((r) => r.sent_most_behind_ms)) : null,
     });
     md.push(`| ${name} | ${first.pps} pps | ${good.length}/${runs.length}${failures.length ? ` (failed: ${failures.join('; ')})` : ''} | ` +
       `${row.total_err_pct.map((e) => pct(e, 3)).join(', ')} | ${row.worst_pct.map((w) => `±${w.toFixed(1)} %`).join(', ')} | ±${row.p99_pct.toFixed(1)} % | ` +
       `${row.over10_windows ?? 'n/a'} of ${row.windows} | ${pct(row.min_pct, 1)} / ${pct(row.max_pct, 1)} | ` +
-      `${row.stalls === null ? '—' : `${row.stalls}${row.stalls ? ` (${row.longest_stall_ms.toFixed(1)} ms)` : ''}`} |`);
+      `${row.times_behind === null ? '—' : `${row.times_behind}${row.times_behind ? ` (${row.most_behind_ms.toFixed(1)} ms)` : ''}`} |`);
   }
   md.push('', `The receive counter is read every 10 ms (busy-wait on CPU ${meta.sampler_cpu}, the sender on CPU 0: \`--cpus 0\`, which pins each transmit thread, ` +
     `and for the raw engine node's main thread, where it paces, and moves the process's other threads off that CPU) over [1 s, ${D - 0.5} s]; ` +
     `each window's rate uses the timestamps actually taken. Deviation = window rate / asked − 1. The sending interface's tx_packets is read on the same grid ` +
     '(fine_tx_* in bench.json): when it shows the same hole, the sender stalled, not the receiver. The last column is xdperf\'s own count, from its summary, of the times ' +
-    'a sending thread came back to its pacer more than 1 ms after it was due (all runs). trafgen is stopped with SIGINT at ' + `${D} s; ` +
+    'a sending thread fell more than 1 ms behind its schedule, and the most it was behind (all runs). trafgen is stopped with SIGINT at ' + `${D} s; ` +
     'its -b sends each second\'s quota as one burst at the start of the second, so its windows swing between −100 % and the burst rate, and the mean over a window that is not whole seconds is off.', '');
   // what one core could send, window by window, when not paced: a rate above its low
   // points cannot be held in every window, whatever the pacer does

@@ -105,7 +105,7 @@ function sentFromOutput(format, out) {
     }
     const engine = start ? { engine: [start.engine, start.mode].filter(Boolean).join(' ') } : {};
     if (!summary) return engine;
-    const pacing = summary.pacing ? { sent_stalls: summary.pacing.stalls, sent_longest_stall_ms: summary.pacing.longestStallMs } : {};
+    const pacing = summary.pacing ? { sent_times_behind: summary.pacing.timesBehind, sent_most_behind_ms: summary.pacing.mostBehindMs } : {};
     return { ...engine, sent_packets: summary.packets, sent_pps: summary.pps, sent_elapsed_s: summary.elapsedMs / 1000, tx_errors: summary.errors, ...pacing };
   }
   if (format === 'trafgen') {

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::pacer::{pause, Clock, Grant, Pacer, SPIN_BELOW_NS};
+use crate::pacer::{pause, Clock, Grant, Lag, Pacer, SPIN_BELOW_NS};
 
 /// The session-wide packet count, claimed batch by batch by all threads so
 /// that the total is exact however fast each thread runs.
@@ -56,26 +56,10 @@ pub enum Admit {
     End,
 }
 
-/// A paced thread that comes back to the gate more than this after it was
-/// due (its sleep, its send or its spin took that much longer than asked)
-/// has fallen behind its schedule: the CPU was busy with something else.
-pub const STALL_NS: u64 = 1_000_000;
-
-/// How often, and by how much at most, a paced thread fell behind.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Stalls {
-    pub count: u64,
-    pub longest_ns: u64,
-}
-
 /// One thread's view of the session's limits.
 pub struct Gate<'a, C: Clock> {
     pub clock: C,
     pacer: Option<Pacer>,
-    /// When a paced thread should be back at the latest: right after a send,
-    /// or when the wait it was given ends.
-    due_back_ns: Option<u64>,
-    stalls: Stalls,
     budget: Option<&'a PacketBudget>,
     /// Budget claimed but not yet sent (the engine took less than admitted).
     claimed: u32,
@@ -95,8 +79,6 @@ impl<'a, C: Clock> Gate<'a, C> {
         Gate {
             clock,
             pacer,
-            due_back_ns: None,
-            stalls: Stalls::default(),
             budget,
             claimed: 0,
             deadline_ns,
@@ -109,18 +91,8 @@ impl<'a, C: Clock> Gate<'a, C> {
     #[inline]
     pub fn poll(&mut self, room: u32) -> Admit {
         let now = self.clock.now_ns();
-        if let Some(due) = self.due_back_ns {
-            let late = now.saturating_sub(due);
-            if late > STALL_NS {
-                self.stalls.count += 1;
-                self.stalls.longest_ns = self.stalls.longest_ns.max(late);
-            }
-        }
         if self.stop.load(Ordering::Relaxed) || self.deadline_ns.is_some_and(|d| now >= d) {
             return Admit::End;
-        }
-        if self.pacer.is_some() {
-            self.due_back_ns = Some(now);
         }
         if room == 0 {
             return Admit::Send(0);
@@ -129,10 +101,7 @@ impl<'a, C: Clock> Gate<'a, C> {
         if let Some(pacer) = self.pacer.as_mut() {
             match pacer.poll(now, want) {
                 Grant::Send(n) => want = n,
-                Grant::WaitNs(ns) => {
-                    self.due_back_ns = Some(now + ns);
-                    return Admit::Wait(ns);
-                }
+                Grant::WaitNs(ns) => return Admit::Wait(ns),
             }
         }
         if let Some(budget) = self.budget {
@@ -158,9 +127,10 @@ impl<'a, C: Clock> Gate<'a, C> {
         }
     }
 
-    /// How often this paced thread fell behind its schedule so far.
-    pub fn stalls(&self) -> Stalls {
-        self.stalls
+    /// How often this thread fell behind its schedule so far (nothing when
+    /// it is not paced: it has no schedule).
+    pub fn lag(&self) -> Lag {
+        self.pacer.as_ref().map_or(Lag::default(), Pacer::lag)
     }
 
     /// Waits part of a pacer gap (see [`pause`]); the caller polls again.
@@ -276,40 +246,12 @@ mod tests {
     }
 
     #[test]
-    fn a_paced_thread_back_late_is_counted_as_a_stall() {
-        let stop = AtomicBool::new(false);
-        let pacer = Pacer::new(1_000 * RATE_SCALE, 64, 0);
-        let mut gate = Gate::new(FixedClock(Cell::new(0)), Some(pacer), None, None, &stop);
-        assert_eq!(gate.poll(64), Admit::Wait(1_000_000));
-        // Back on time, then after a send that took 0.5 ms: no stall.
-        gate.clock.0.set(1_000_000);
-        assert_eq!(gate.poll(64), Admit::Send(1));
-        gate.sent(1);
-        gate.clock.0.set(1_500_000);
-        assert!(matches!(gate.poll(64), Admit::Wait(_)));
-        assert_eq!(gate.stalls(), Stalls::default());
-        // A wait due at 2 ms that ends at 5 ms: 3 ms behind; then 1.5 ms.
-        gate.clock.0.set(5_000_000);
-        assert_eq!(gate.poll(64), Admit::Send(2));
-        gate.sent(2);
-        gate.clock.0.set(6_500_000);
-        gate.poll(64);
-        assert_eq!(
-            gate.stalls(),
-            Stalls {
-                count: 2,
-                longest_ns: 3_000_000
-            }
-        );
-    }
-
-    #[test]
     fn an_unpaced_thread_has_no_schedule_to_fall_behind() {
         let stop = AtomicBool::new(false);
         let mut gate = Gate::new(FixedClock(Cell::new(0)), None, None, None, &stop);
         gate.poll(64);
         gate.clock.0.set(50_000_000);
         gate.poll(64);
-        assert_eq!(gate.stalls(), Stalls::default());
+        assert_eq!(gate.lag(), Lag::default());
     }
 }

@@ -144,12 +144,12 @@ pub struct TxStats {
     /// Failed kernel calls; for xdp also frames the driver dropped or whose
     /// redirect failed.
     pub errors: f64,
-    /// Times a paced thread came back more than 1 ms after it was due (a
-    /// sleep, send or spin that took that much longer: the CPU was busy
-    /// elsewhere), summed over threads; 0 when not paced.
-    pub stalls: f64,
-    /// The longest of those delays, in nanoseconds.
-    pub longest_stall_ns: f64,
+    /// Times a paced thread fell more than 1 ms behind its schedule (its
+    /// CPU was busy elsewhere, or the rate is more than it can send), summed
+    /// over threads; 0 when not paced.
+    pub times_behind: f64,
+    /// The most any thread was behind, in nanoseconds.
+    pub most_behind_ns: f64,
     /// Packets per template, in template order.
     pub per_template: Vec<f64>,
     pub running: bool,
@@ -166,8 +166,8 @@ impl From<stats::TxStats> for TxStats {
             ring_full: s.ring_full as f64,
             completions: s.completions as f64,
             errors: s.errors as f64,
-            stalls: s.stalls.count as f64,
-            longest_stall_ns: s.stalls.longest_ns as f64,
+            times_behind: s.lag.times as f64,
+            most_behind_ns: s.lag.most_ns as f64,
             per_template: s.per_template.into_iter().map(|c| c as f64).collect(),
             running: s.running,
         }

@@ -45,6 +45,10 @@ const BACKLOG_NS: u64 = 100_000_000;
 /// catches up (see the module comment). 5 % recovers a 100 ms backlog in
 /// 2 s and keeps a 10 ms window within +10 %.
 pub const CATCH_UP_PERCENT: u64 = 5;
+/// A thread further behind its schedule than this has fallen behind (the
+/// credit that accrues between two polls is a fraction of it): its CPU was
+/// busy elsewhere, or the rate is more than it can send.
+pub const BEHIND_NS: u64 = 1_000_000;
 const NS_PER_SECOND: u128 = 1_000_000_000;
 /// Rates are kept in packets per 1000 s so a bit rate converted to a
 /// fractional packet rate keeps three decimals.
@@ -78,6 +82,14 @@ impl Clock for MonotonicClock {
     }
 }
 
+/// How often a thread fell more than [`BEHIND_NS`] behind its schedule, and
+/// the most it was behind (before any backlog was forgiven).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Lag {
+    pub times: u64,
+    pub most_ns: u64,
+}
+
 /// Outcome of asking the pacer for credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
@@ -99,8 +111,11 @@ pub struct Pacer {
     /// backlog exceeds `backlog`).
     granted: u64,
     /// The catch-up bucket: the same count against the faster rate, moved
-    /// forward so that it never holds more than one quantum.
+    /// forward so that it never holds more than two quanta.
     peak_granted: u64,
+    lag: Lag,
+    /// In a stretch of being behind (until back within half of [`BEHIND_NS`]).
+    behind: bool,
 }
 
 impl Pacer {
@@ -117,6 +132,8 @@ impl Pacer {
             origin_ns: now_ns,
             granted: 0,
             peak_granted: 0,
+            lag: Lag::default(),
+            behind: false,
         }
     }
 
@@ -133,6 +150,7 @@ impl Pacer {
     pub fn poll(&mut self, now_ns: u64, want: u32) -> Grant {
         let allowed = self.allowed_at(now_ns, self.rate_milli_pps);
         let mut available = allowed.saturating_sub(self.granted);
+        self.note_lag(available);
         if available > self.backlog {
             // Forgive what a stalled thread missed beyond the backlog.
             self.granted = allowed - self.backlog;
@@ -161,6 +179,25 @@ impl Pacer {
             MAX_SLEEP_NS
         } else {
             SPIN_BELOW_NS
+        }
+    }
+
+    /// How often this thread fell behind so far (see [`Lag`]).
+    pub fn lag(&self) -> Lag {
+        self.lag
+    }
+
+    fn note_lag(&mut self, due_packets: u64) {
+        let lag_ns = (u128::from(due_packets) * NS_PER_SECOND * u128::from(RATE_SCALE)
+            / u128::from(self.rate_milli_pps)) as u64;
+        if lag_ns > BEHIND_NS {
+            if !self.behind {
+                self.behind = true;
+                self.lag.times += 1;
+            }
+            self.lag.most_ns = self.lag.most_ns.max(lag_ns);
+        } else if lag_ns <= BEHIND_NS / 2 {
+            self.behind = false;
         }
     }
 
@@ -446,6 +483,33 @@ mod tests {
             clock.slept_ns.get(),
             350_000,
             "at 1 kpps it is slept but for the spin margin"
+        );
+    }
+
+    #[test]
+    fn falling_behind_is_counted_once_a_stretch_with_the_most_it_lagged() {
+        let mut pacer = Pacer::new(100_000 * RATE_SCALE, 64, 0);
+        let mut drive = |from_ns: u64, to_ns: u64| {
+            let mut now = from_ns;
+            while now < to_ns {
+                if let Grant::Send(n) = pacer.poll(now, 64) {
+                    pacer.spend(n);
+                }
+                now += 10_000;
+            }
+        };
+        // Polled every 10 µs: never behind.
+        drive(0, 10_000_000);
+        // Then 3 ms without a poll (made good at +5 % within 60 ms), and
+        // later 2 ms: two stretches, the worst 3 ms and at most a quantum.
+        drive(13_000_000, 100_000_000);
+        drive(102_000_000, 200_000_000);
+        let lag = pacer.lag();
+        assert_eq!(lag.times, 2);
+        assert!(
+            (3_000_000..=3_250_000).contains(&lag.most_ns),
+            "{}",
+            lag.most_ns
         );
     }
 }

@@ -149,7 +149,7 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                             break;
                         }
                     }
-                    local.publish(self.counters, self.gate.stalls());
+                    local.publish(self.counters, self.gate.lag());
                     self.gate.pause(ns);
                     continue;
                 }
@@ -187,7 +187,7 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                     }
                 }
             }
-            local.publish(self.counters, self.gate.stalls());
+            local.publish(self.counters, self.gate.lag());
         }
 
         if end == LoopEnd::Finished {
@@ -195,7 +195,7 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                 end = failed(errno);
             }
         }
-        local.publish(self.counters, self.gate.stalls());
+        local.publish(self.counters, self.gate.lag());
         end
     }
 

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::gate::Stalls;
+use crate::pacer::Lag;
 use crate::schedule::Schedule;
 
 /// The counters of one transmit thread. What a packet, batch, kick and
@@ -31,9 +31,9 @@ pub struct QueueCounters {
     pub ring_full: AtomicU64,
     pub completions: AtomicU64,
     pub errors: AtomicU64,
-    /// Times a paced thread fell behind its schedule (see [`crate::gate::Stalls`]).
-    pub stalls: AtomicU64,
-    pub longest_stall_ns: AtomicU64,
+    /// Times a paced thread fell behind its schedule, and the most (see [`Lag`]).
+    pub times_behind: AtomicU64,
+    pub most_behind_ns: AtomicU64,
     /// Nanoseconds from the session start to the thread's end.
     pub finished_ns: AtomicU64,
     pub running: AtomicBool,
@@ -65,11 +65,9 @@ pub struct LocalCounters {
 
 impl LocalCounters {
     #[inline]
-    pub fn publish(&self, shared: &QueueCounters, stalls: Stalls) {
-        shared.stalls.store(stalls.count, Ordering::Relaxed);
-        shared
-            .longest_stall_ns
-            .store(stalls.longest_ns, Ordering::Relaxed);
+    pub fn publish(&self, shared: &QueueCounters, lag: Lag) {
+        shared.times_behind.store(lag.times, Ordering::Relaxed);
+        shared.most_behind_ns.store(lag.most_ns, Ordering::Relaxed);
         shared.packets.store(self.packets, Ordering::Relaxed);
         shared.batches.store(self.batches, Ordering::Relaxed);
         shared.kicks.store(self.kicks, Ordering::Relaxed);
@@ -93,8 +91,8 @@ pub struct TxStats {
     pub ring_full: u64,
     pub completions: u64,
     pub errors: u64,
-    /// Summed over the threads; the longest of any thread.
-    pub stalls: Stalls,
+    /// Times summed over the threads; the most of any thread.
+    pub lag: Lag,
     pub per_template: Vec<u64>,
     pub running: bool,
 }
@@ -117,7 +115,7 @@ pub fn sum(
         ring_full: 0,
         completions: 0,
         errors: 0,
-        stalls: Stalls::default(),
+        lag: Lag::default(),
         per_template: vec![0; schedule.template_count()],
         running: false,
     };
@@ -129,11 +127,11 @@ pub fn sum(
         stats.ring_full += thread.ring_full.load(Ordering::Relaxed);
         stats.completions += thread.completions.load(Ordering::Relaxed);
         stats.errors += thread.errors.load(Ordering::Relaxed);
-        stats.stalls.count += thread.stalls.load(Ordering::Relaxed);
-        stats.stalls.longest_ns = stats
-            .stalls
-            .longest_ns
-            .max(thread.longest_stall_ns.load(Ordering::Relaxed));
+        stats.lag.times += thread.times_behind.load(Ordering::Relaxed);
+        stats.lag.most_ns = stats
+            .lag
+            .most_ns
+            .max(thread.most_behind_ns.load(Ordering::Relaxed));
         if thread.per_template.is_empty() {
             schedule.add_template_counts(packets, &mut stats.per_template);
         } else {
@@ -176,7 +174,7 @@ mod tests {
             completions: 4,
             ..Default::default()
         }
-        .publish(&a, Stalls::default());
+        .publish(&a, Lag::default());
         LocalCounters {
             packets: 3,
             batches: 1,
@@ -184,7 +182,7 @@ mod tests {
             completions: 3,
             ..Default::default()
         }
-        .publish(&b, Stalls::default());
+        .publish(&b, Lag::default());
         a.finished_ns.store(1_000, Ordering::Relaxed);
         b.finished_ns.store(2_000, Ordering::Relaxed);
         let stats = sum(&[&a, &b], &schedule, &[60, 1514], 5_000);
@@ -210,7 +208,7 @@ mod tests {
             packets: 8192,
             ..Default::default()
         }
-        .publish(&thread, Stalls::default());
+        .publish(&thread, Lag::default());
         thread.per_template[0].store(4096, Ordering::Relaxed);
         thread.per_template[1].store(4096, Ordering::Relaxed);
         let stats = sum(&[&thread], &schedule, &[60, 100], 0);

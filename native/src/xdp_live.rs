@@ -387,7 +387,7 @@ impl<C: Clock> LiveLoop<'_, C> {
             match self.gate.poll(left_in_run as u32) {
                 Admit::End => break LoopEnd::Finished,
                 Admit::Wait(ns) => {
-                    local.publish(self.counters, self.gate.stalls());
+                    local.publish(self.counters, self.gate.lag());
                     self.gate.pause(ns);
                     continue;
                 }
@@ -424,9 +424,9 @@ impl<C: Clock> LiveLoop<'_, C> {
                     self.gate.sent(repeat);
                 }
             }
-            local.publish(self.counters, self.gate.stalls());
+            local.publish(self.counters, self.gate.lag());
         };
-        local.publish(self.counters, self.gate.stalls());
+        local.publish(self.counters, self.gate.lag());
         end
     }
 }

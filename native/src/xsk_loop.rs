@@ -50,7 +50,7 @@ impl<C: Clock> XskLoop<'_, C> {
                         };
                         break;
                     }
-                    local.publish(self.counters, self.gate.stalls());
+                    local.publish(self.counters, self.gate.lag());
                     self.gate.pause(ns);
                     continue;
                 }
@@ -81,13 +81,13 @@ impl<C: Clock> XskLoop<'_, C> {
                 };
                 break;
             }
-            local.publish(self.counters, self.gate.stalls());
+            local.publish(self.counters, self.gate.lag());
         }
 
         if end == LoopEnd::Finished {
             self.drain(&mut local, in_flight);
         }
-        local.publish(self.counters, self.gate.stalls());
+        local.publish(self.counters, self.gate.lag());
         end
     }
 

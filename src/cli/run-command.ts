@@ -163,7 +163,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     targetPps: pps,
     targetBps: run.bps,
     errors: final.errors,
-    pacing: pps !== undefined || run.bps !== undefined ? { stalls: final.stalls, longestStallMs: final.longestStallNs / 1e6, pinned: run.cpus !== undefined } : undefined,
+    pacing: pps !== undefined || run.bps !== undefined ? { timesBehind: final.timesBehind, mostBehindMs: final.mostBehindNs / 1e6, pinned: run.cpus !== undefined } : undefined,
     stoppedBy: signalled ? 'signal' : run.count !== undefined && final.packets >= run.count ? 'count' : 'duration',
     perTemplate: templates.map((t, index) => ({ index, tags: t.tags, packets: final.perTemplate[index] ?? 0 })),
     perTag: perTag(templates, final.perTemplate),

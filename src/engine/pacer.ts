@@ -5,19 +5,31 @@
  * a sender that fell behind makes good at most 100 ms of backlog, and only at
  * 5 % above the rate: a second bucket, that much faster and two quanta deep,
  * bounds every stretch of time at rate × 1.05 plus two quanta, so catching up
- * never shows as a burst.
+ * never shows as a burst. It also keeps count of the times the sender fell more
+ * than 1 ms behind.
  */
 const GRANTS_PER_SECOND = 4000;
 const BACKLOG_NS = 100e6;
 const CATCH_UP = 1.05;
+// Further behind its schedule than this, a sender has fallen behind (its CPU was busy elsewhere,
+// or the rate is more than it can send).
+const BEHIND_NS = 1e6;
 
 export type Grant = { send: number } | { waitNs: number };
+
+/** How often a sender fell more than 1 ms behind its schedule, and the most it was behind. */
+export interface Lag {
+  times: number;
+  mostNs: number;
+}
 
 export class Pacer {
   readonly quantum: number;
   private readonly backlog: number;
   private granted = 0;
   private peakGranted = 0;
+  private readonly lagSoFar: Lag = { times: 0, mostNs: 0 };
+  private behind = false;
 
   /** A pacer for `pps` (> 0) starting at `originNs` with an empty bucket. */
   constructor(
@@ -35,6 +47,7 @@ export class Pacer {
    */
   poll(nowNs: number, want: number): Grant {
     const allowed = this.allowedAt(nowNs, this.pps);
+    this.noteLag(allowed - this.granted);
     if (allowed - this.granted > this.backlog) this.granted = allowed - this.backlog;
     const peakAllowed = this.allowedAt(nowNs, this.pps * CATCH_UP);
     const depth = 2 * this.quantum;
@@ -44,6 +57,22 @@ export class Pacer {
     if (grantable >= needed) return { send: Math.min(grantable, want) };
     const dueNs = Math.max(this.timeOf(this.granted + needed, this.pps), this.timeOf(this.peakGranted + needed, this.pps * CATCH_UP));
     return { waitNs: Math.max(dueNs - nowNs, 1) };
+  }
+
+  /** How often this sender fell behind so far. */
+  lag(): Lag {
+    return { ...this.lagSoFar };
+  }
+
+  private noteLag(duePackets: number): void {
+    const lagNs = (duePackets / this.pps) * 1e9;
+    if (lagNs > BEHIND_NS) {
+      if (!this.behind) this.lagSoFar.times++;
+      this.behind = true;
+      this.lagSoFar.mostNs = Math.max(this.lagSoFar.mostNs, lagNs);
+    } else if (lagNs <= BEHIND_NS / 2) {
+      this.behind = false;
+    }
   }
 
   spend(packets: number): void {

@@ -20,8 +20,6 @@ const MAX_IN_FLIGHT = 256;
 // Gaps longer than this wait on a timer, which may fire a millisecond late; shorter ones go
 // round the event loop (which keeps the socket's sends flowing) until the credit is there.
 const TIMER_FROM_NS = 2e6;
-// Back at the pacer this much after it was due: the event loop was held up, a stall.
-const STALL_NS = 1e6;
 
 export interface RawPlan {
   ifname: string;
@@ -78,9 +76,6 @@ export class RawSession implements TxEngineSession {
   private bytes = 0;
   private errors = 0;
   private inFlight = 0;
-  private dueBackNs: number | undefined;
-  private stalls = 0;
-  private longestStallNs = 0;
   private stopping = false;
   private firstError: Error | undefined;
   private readonly perTemplate: number[];
@@ -130,8 +125,8 @@ export class RawSession implements TxEngineSession {
       ringFull: 0,
       completions: this.packets,
       errors: this.errors,
-      stalls: this.stalls,
-      longestStallNs: this.longestStallNs,
+      timesBehind: this.pacer?.lag().times ?? 0,
+      mostBehindNs: this.pacer?.lag().mostNs ?? 0,
       perTemplate: [...this.perTemplate],
       running: this.endedNs === undefined,
     };
@@ -168,16 +163,9 @@ export class RawSession implements TxEngineSession {
     const queue = this.pacer === undefined ? MAX_IN_FLIGHT : Math.min(MAX_IN_FLIGHT, 2 * this.pacer.quantum);
     let allowed = queue - this.inFlight;
     if (this.plan.count !== undefined) allowed = Math.min(allowed, this.plan.count - this.submitted);
-    const sinceStart = Number(now - this.startedNs);
-    if (this.dueBackNs !== undefined && sinceStart - this.dueBackNs > STALL_NS) {
-      this.stalls++;
-      this.longestStallNs = Math.max(this.longestStallNs, sinceStart - this.dueBackNs);
-    }
-    if (this.pacer !== undefined) this.dueBackNs = sinceStart;
     if (this.pacer !== undefined && allowed > 0) {
-      const grant = this.pacer.poll(sinceStart, allowed);
+      const grant = this.pacer.poll(Number(now - this.startedNs), allowed);
       if ('waitNs' in grant) {
-        this.dueBackNs = sinceStart + grant.waitNs;
         if (grant.waitNs > TIMER_FROM_NS) setTimeout(() => this.pump(), (grant.waitNs - TIMER_FROM_NS / 2) / 1e6);
         else setImmediate(() => this.pump());
         return;

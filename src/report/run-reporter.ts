@@ -49,8 +49,8 @@ export interface RunSummary {
   targetPps: number | undefined;
   targetBps: number | undefined;
   errors: number;
-  /** Paced runs: how often a sending thread fell more than 1 ms behind its schedule, and the longest. */
-  pacing?: { stalls: number; longestStallMs: number; pinned: boolean };
+  /** Paced runs: how often a sending thread fell more than 1 ms behind its schedule, and the most. */
+  pacing?: { timesBehind: number; mostBehindMs: number; pinned: boolean };
   stoppedBy: 'count' | 'duration' | 'signal' | 'error';
   perTemplate: TemplateCount[];
   perTag: Record<string, number>;
@@ -133,13 +133,13 @@ export class RunReporter {
         (summary.errors > 0 ? `; ${formatCount(summary.errors)} errors` : ''),
     ];
     if (summary.pacing) {
-      const { stalls, longestStallMs, pinned } = summary.pacing;
+      const { timesBehind, mostBehindMs, pinned } = summary.pacing;
       lines.push(
-        stalls === 0
+        timesBehind === 0
           ? 'pacing: never more than 1 ms behind schedule'
-          : `pacing: fell more than 1 ms behind schedule ${formatCount(stalls)} time${stalls === 1 ? '' : 's'} (longest ${longestStallMs.toFixed(1)} ms), ` +
-              'caught up at no more than 5 % above the rate; the sending CPU was busy with something else' +
-              (pinned ? ' (interrupts, kernel threads, a VM host)' : ': --cpus gives the sender a CPU of its own'),
+          : `pacing: fell more than 1 ms behind schedule ${formatCount(timesBehind)} time${timesBehind === 1 ? '' : 's'} (at most ${mostBehindMs.toFixed(1)} ms), ` +
+              'caught up at no more than 5 % above the rate; the sending CPU was busy with something else or the rate is more than it can send' +
+              (pinned ? '' : ' (--cpus gives the sender a CPU of its own)'),
       );
     }
     if (summary.received) {
