@@ -51,6 +51,18 @@ test('what a stalled sender missed beyond 100 ms is forgiven', () => {
   assert.ok(sent >= 3_099_800 && sent <= 3_100_000, String(sent));
 });
 
+test('falling behind is counted once a stretch, with the most it lagged', () => {
+  const onTime = new Pacer(100_000, 64, 0);
+  drive(onTime, 100 * MS, 10_000);
+  assert.equal(onTime.lag(), { times: 0, mostNs: 0 }, 'polled every 10 µs: never behind');
+  // 3 ms without a poll at 20 ms: one stretch behind, made good at +5 % within 60 ms.
+  const late = new Pacer(100_000, 64, 0);
+  drive(late, 150 * MS, 10_000, { atNs: 20 * MS, forNs: 3 * MS });
+  assert.is(late.lag().times, 1);
+  const mostNs = late.lag().mostNs;
+  assert.ok(mostNs >= 3 * MS && mostNs <= 3.25 * MS, String(mostNs));
+});
+
 test('the wait is the time to the next quantum', () => {
   const pacer = new Pacer(1000, 64, 0);
   assert.equal(pacer.poll(0, 64), { waitNs: 1 * MS });
