@@ -20,10 +20,8 @@ pub fn pin_current_thread(cpu: u32) -> Result<()> {
         libc::CPU_SET(index, &mut set);
         set
     };
-    // SAFETY: pid 0 is the calling thread; `set` is a valid cpu_set_t of the size passed.
-    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
-    if rc < 0 {
-        let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    if let Err(error) = set_affinity(0, &set) {
+        let errno = error.raw_os_error().unwrap_or(0);
         return Err(if errno == libc::EINVAL {
             Error::new(
                 ErrorKind::InvalidArgument,
@@ -75,14 +73,7 @@ pub struct OtherThreadsOff {
 /// naming every CPU), or when the kernel refuses: pacing then only loses
 /// some smoothness, so this never fails a run.
 pub fn move_other_threads_off(cpus: &[u32]) -> Option<OtherThreadsOff> {
-    // SAFETY: cpu_set_t is a plain bit set; sched_getaffinity fills the one we own.
-    let original = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
-            return None;
-        }
-        set
-    };
+    let original = affinity_of(0).ok()?;
     let mut reduced = original;
     for &cpu in cpus {
         if (cpu as usize) < libc::CPU_SETSIZE as usize {
@@ -110,15 +101,8 @@ pub struct ReservedCpu {
 /// Reserves `cpu` for the calling thread (see [`ReservedCpu`]); fails when
 /// the CPU is not one this process may use.
 pub fn reserve_for_current_thread(cpu: u32) -> Result<ReservedCpu> {
-    // SAFETY: cpu_set_t is a plain bit set; sched_getaffinity fills the one we own.
-    let original = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
-            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-            return Err(Error::from_errno("cpu affinity", errno));
-        }
-        set
-    };
+    let original = affinity_of(0)
+        .map_err(|error| Error::from_errno("cpu affinity", error.raw_os_error().unwrap_or(0)))?;
     let others = move_other_threads_off(&[cpu]);
     if let Err(error) = pin_current_thread(cpu) {
         if let Some(others) = others {
@@ -134,10 +118,10 @@ impl ReservedCpu {
     pub fn release(self) {
         match self.others {
             Some(others) => others.restore(),
-            // SAFETY: pid 0 is the calling thread; `original` is a valid cpu_set_t of the size passed.
-            None => unsafe {
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &self.original);
-            },
+            // The thread keeps the one CPU if the kernel refuses: nothing to report it to.
+            None => {
+                let _ = set_affinity(0, &self.original);
+            }
         }
     }
 }
@@ -157,10 +141,31 @@ fn set_all_threads(set: &libc::cpu_set_t) {
         .flatten()
         .filter_map(|t| t.file_name().to_str()?.parse::<libc::pid_t>().ok())
     {
-        // SAFETY: `set` is a valid cpu_set_t of the size passed; a thread that
-        // ended meanwhile only makes the call fail with ESRCH, which is ignored.
-        unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), set) };
+        // A thread that ended meanwhile only makes the call fail with ESRCH.
+        let _ = set_affinity(tid, set);
     }
+}
+
+/// The CPUs thread `tid` may run on (0: the calling thread).
+fn affinity_of(tid: libc::pid_t) -> std::io::Result<libc::cpu_set_t> {
+    // SAFETY: cpu_set_t is a plain bit set; sched_getaffinity fills the one we
+    // own, of the size passed.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(set)
+    }
+}
+
+/// Lets thread `tid` (0: the calling thread) run on `set` only.
+fn set_affinity(tid: libc::pid_t, set: &libc::cpu_set_t) -> std::io::Result<()> {
+    // SAFETY: `set` is a valid cpu_set_t of the size passed.
+    if unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), set) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -173,15 +178,7 @@ mod tests {
     static AFFINITY: Mutex<()> = Mutex::new(());
 
     fn mask_of(tid: libc::pid_t) -> Vec<usize> {
-        // SAFETY: as in reserve_for_current_thread: a zeroed set filled by the kernel.
-        let set = unsafe {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            assert_eq!(
-                libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set),
-                0
-            );
-            set
-        };
+        let set = affinity_of(tid).unwrap();
         // SAFETY: CPU_ISSET only reads the set, at indexes inside it.
         (0..libc::CPU_SETSIZE as usize)
             .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
