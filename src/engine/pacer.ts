@@ -10,10 +10,11 @@
  */
 const GRANTS_PER_SECOND = 4000;
 const BACKLOG_NS = 100e6;
-const CATCH_UP = 1.05;
-// Further behind its schedule than this, a sender has fallen behind (its CPU was busy elsewhere,
-// or the rate is more than it can send).
-const BEHIND_NS = 1e6;
+/** How much faster than the rate a sender that fell behind may go while it catches up. */
+export const CATCH_UP_PERCENT = 5;
+const CATCH_UP = 1 + CATCH_UP_PERCENT / 100;
+/** Further behind its schedule than this, a sender has fallen behind (its CPU was busy elsewhere, or the rate is more than it can send). */
+export const BEHIND_NS = 1e6;
 
 export type Grant = { send: number } | { waitNs: number };
 
@@ -47,8 +48,9 @@ export class Pacer {
    */
   poll(nowNs: number, want: number): Grant {
     const allowed = this.allowedAt(nowNs, this.pps);
-    this.noteLag(allowed - this.granted);
-    if (allowed - this.granted > this.backlog) this.granted = allowed - this.backlog;
+    const due = allowed - this.granted;
+    this.noteLag(due);
+    if (due > this.backlog) this.granted = allowed - this.backlog;
     const peakAllowed = this.allowedAt(nowNs, this.pps * CATCH_UP);
     const depth = 2 * this.quantum;
     if (peakAllowed - this.peakGranted > depth) this.peakGranted = peakAllowed - depth;

@@ -4,6 +4,7 @@
  * with the same summary.
  */
 import { formatBps, formatCount, formatPps, formatSeconds, progressBar } from './format.js';
+import { BEHIND_NS, CATCH_UP_PERCENT } from '../engine/pacer.js';
 
 export interface RunStart {
   plugin: string;
@@ -134,11 +135,12 @@ export class RunReporter {
     ];
     if (summary.pacing) {
       const { timesBehind, mostBehindMs, pinned } = summary.pacing;
+      const behindMs = BEHIND_NS / 1e6;
       lines.push(
         timesBehind === 0
-          ? 'pacing: never more than 1 ms behind schedule'
-          : `pacing: fell more than 1 ms behind schedule ${formatCount(timesBehind)} time${timesBehind === 1 ? '' : 's'} (at most ${mostBehindMs.toFixed(1)} ms), ` +
-              'caught up at no more than 5 % above the rate; the sending CPU was busy with something else or the rate is more than it can send' +
+          ? `pacing: never more than ${behindMs} ms behind schedule`
+          : `pacing: fell more than ${behindMs} ms behind schedule ${formatCount(timesBehind)} time${timesBehind === 1 ? '' : 's'} (at most ${mostBehindMs.toFixed(1)} ms), ` +
+              `caught up at no more than ${CATCH_UP_PERCENT} % above the rate; the sending CPU was busy with something else or the rate is more than it can send` +
               (pinned ? '' : ' (--cpus gives the sender a CPU of its own)'),
       );
     }
