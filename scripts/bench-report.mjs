@@ -212,9 +212,12 @@ function report(rawPath, outDir, metaJson) {
       windows: good.reduce((n, r) => n + r.fine_windows, 0),
       min_pct: Math.min(...good.map((r) => r.fine_min_pct)), max_pct: Math.max(...good.map((r) => r.fine_max_pct)),
       sender_worst_pct: good.map((r) => r.fine_tx_worst_pct),
-      // xdperf's own account of its pacing (its summary): how often it fell behind, and the longest
-      times_behind: good.every((r) => r.sent_times_behind !== undefined) ? good.reduce((n, r) => n + r.sent_times_behind, 0) : null,
-      most_behind_ms: good.every((r) => r.sent_times_behind !== undefined) ? Math.max(...good.map((r) => r.sent_most_behind_ms)) : null,
+    });
+    // xdperf's own account of its pacing (its summary): how often it fell behind, and the most
+    const told = good.every((r) => r.sent_times_behind !== undefined);
+    Object.assign(row, {
+      times_behind: told ? good.reduce((n, r) => n + r.sent_times_behind, 0) : null,
+      most_behind_ms: told ? Math.max(...good.map((r) => r.sent_most_behind_ms)) : null,
     });
     md.push(`| ${name} | ${first.pps} pps | ${good.length}/${runs.length}${failures.length ? ` (failed: ${failures.join('; ')})` : ''} | ` +
       `${row.total_err_pct.map((e) => pct(e, 3)).join(', ')} | ${row.worst_pct.map((w) => `±${w.toFixed(1)} %`).join(', ')} | ±${row.p99_pct.toFixed(1)} % | ` +

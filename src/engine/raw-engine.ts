@@ -116,6 +116,7 @@ export class RawSession implements TxEngineSession {
 
   stats(): TxStats {
     const end = this.endedNs ?? process.hrtime.bigint();
+    const lag = this.pacer?.lag() ?? { times: 0, mostNs: 0 };
     return {
       elapsedNs: Number(end - this.startedNs),
       packets: this.packets,
@@ -125,8 +126,8 @@ export class RawSession implements TxEngineSession {
       ringFull: 0,
       completions: this.packets,
       errors: this.errors,
-      timesBehind: this.pacer?.lag().times ?? 0,
-      mostBehindNs: this.pacer?.lag().mostNs ?? 0,
+      timesBehind: lag.times,
+      mostBehindNs: lag.mostNs,
       perTemplate: [...this.perTemplate],
       running: this.endedNs === undefined,
     };
