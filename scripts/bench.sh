@@ -403,13 +403,12 @@ done
 lab_up 1
 trafgen_cfgs
 xdperf_args 60
-# xdperf_rate TOOL PPS REP [PREFIX...]: one rate-accuracy run of TOOL's engine, 1 queue, 60 B
+# xdperf_rate TOOL PPS REP: one rate-accuracy run of TOOL's engine, 1 queue, 60 B
 xdperf_rate() {
 	local tool=$1 pps=$2 rep=$3 eng=()
-	shift 3
 	[ "$tool" = xdperf ] && eng=("${ENGINE[@]}") || eng=(--engine "${ENGINE_OF[$tool]}")
 	measure "{\"kind\":\"rate\",\"tool\":\"$tool\",\"pps\":$pps,\"rep\":$rep}" --sent xdperf --fine 10 --target "$pps" -- \
-		"$@" "${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues 1 --cpus 0 --pps "$pps" --duration "${DUR}s" --json
+		"${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues 1 --cpus 0 --pps "$pps" --duration "${DUR}s" --json
 }
 # a run's worst 10 ms window is one stall away from another run's, so each case runs
 # RUNS times, interleaved
@@ -505,10 +504,11 @@ xdperf_rev() {
 # --- the report --------------------------------------------------------------------------------
 META=$(IDLE_WAIT=$IDLE_WAIT RATES="${RATES[*]}" RAW_RATES="${RAW_RATES[*]}" node -e '
 	const [date, kernel, cpus, model, xdperf, trafgen, anchors, dur, runs, sampler, xdptg] = process.argv.slice(1);
+	const rates = process.env.RATES.split(" ").map(Number);
 	console.log(JSON.stringify({ date, kernel, cpus: Number(cpus), cpu_model: model, xdperf, node: process.version,
 		trafgen: trafgen || "trafgen: not installed", xdp_trafficgen: xdptg || "xdp-trafficgen: not installed",
 		anchors, duration: Number(dur), runs: Number(runs), lens: [60, 1514], sampler_cpu: Number(sampler),
-		rate_pps: { afxdp: process.env.RATES.split(" ").map(Number), xdp: process.env.RATES.split(" ").map(Number), packet: process.env.RATES.split(" ").map(Number), raw: process.env.RAW_RATES.split(" ").map(Number) },
+		rate_pps: { afxdp: rates, xdp: rates, packet: rates, raw: process.env.RAW_RATES.split(" ").map(Number) },
 		idle_wait: Number(process.env.IDLE_WAIT) }));' \
 	"$(date -Is)" "$(uname -r)" "$NCPU" "$(awk -F': ' '/^model name/{ print $2; exit }' /proc/cpuinfo)" \
 	"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU" "$XDPTG_VERSION")
