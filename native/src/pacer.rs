@@ -150,7 +150,7 @@ impl Pacer {
     pub fn poll(&mut self, now_ns: u64, want: u32) -> Grant {
         let allowed = self.allowed_at(now_ns, self.rate_milli_pps);
         let mut available = allowed.saturating_sub(self.granted);
-        self.note_lag(available);
+        self.note_lag(now_ns);
         if available > self.backlog {
             // Forgive what a stalled thread missed beyond the backlog.
             self.granted = allowed - self.backlog;
@@ -187,9 +187,14 @@ impl Pacer {
         self.lag
     }
 
-    fn note_lag(&mut self, due_packets: u64) {
-        let lag_ns = (u128::from(due_packets) * NS_PER_SECOND * u128::from(RATE_SCALE)
-            / u128::from(self.rate_milli_pps)) as u64;
+    /// How late the next quantum is: the time since its last packet became
+    /// due. Credit that is merely accruing towards a grant is not lag, so a
+    /// sender on time reads ~0 at any rate, even when a quantum is one
+    /// packet and seconds long.
+    fn note_lag(&mut self, now_ns: u64) {
+        let quantum_due_ns =
+            self.time_of_packet(self.granted + u64::from(self.quantum), self.rate_milli_pps);
+        let lag_ns = now_ns.saturating_sub(quantum_due_ns);
         if lag_ns > BEHIND_NS {
             if !self.behind {
                 self.behind = true;
@@ -501,13 +506,69 @@ mod tests {
         // Polled every 10 µs: never behind.
         drive(0, 10_000_000);
         // Then 3 ms without a poll (made good at +5 % within 60 ms), and
-        // later 2 ms: two stretches, the worst 3 ms and at most a quantum.
+        // later 2 ms: two stretches, the worst 3 ms less the quantum that
+        // was accruing anyway (25 packets, 250 µs).
         drive(13_000_000, 100_000_000);
         drive(102_000_000, 200_000_000);
         let lag = pacer.lag();
         assert_eq!(lag.times, 2);
         assert!(
-            (3_000_000..=3_250_000).contains(&lag.most_ns),
+            (2_750_000..=3_000_000).contains(&lag.most_ns),
+            "{}",
+            lag.most_ns
+        );
+    }
+
+    /// Drives a pacer at `pps` with the sleeps and spins of the transmit
+    /// loop on a clock whose sleeps end `lateness_ns` late, with one stall
+    /// of `stall_ns` at `stall_at_ns`; its lag after `run_ns`.
+    fn lag_of_run(pps: u64, run_ns: u64, lateness_ns: u64, stall: Option<(u64, u64)>) -> Lag {
+        let clock = SimClock::new(lateness_ns);
+        let mut pacer = Pacer::new(pps * RATE_SCALE, 64, 0);
+        let mut stalled = false;
+        while clock.now_ns() < run_ns {
+            clock.advance(100);
+            if let Some((at_ns, stall_ns)) = stall {
+                if !stalled && clock.now_ns() >= at_ns {
+                    stalled = true;
+                    clock.advance(stall_ns);
+                }
+            }
+            match pacer.poll(clock.now_ns(), 64) {
+                Grant::Send(n) => pacer.spend(n),
+                Grant::WaitNs(ns) => pause(&clock, ns, pacer.spin_below_ns()),
+            }
+        }
+        pacer.lag()
+    }
+
+    #[test]
+    fn a_sender_on_time_is_never_behind_at_any_rate() {
+        // One packet a quantum at 2 and 10 pps (a quantum of 500 and 100
+        // ms), a few at 10 kpps, whole batches at 1 Mpps; sleeps 20 µs late.
+        for pps in [2, 10, 1_000, 10_000, 1_000_000] {
+            assert_eq!(
+                lag_of_run(pps, 3_000_000_000, 20_000, None),
+                Lag::default(),
+                "{pps} pps"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sender_held_up_at_a_low_rate_is_still_reported() {
+        // 10 pps, held up 300 ms soon after the packet due at 1 s went (at
+        // the first look after 1.00005 s, one 10 ms sleep later at most):
+        // the packet due at 1.1 s goes 200-210 ms late, counted once.
+        let lag = lag_of_run(
+            10,
+            3_000_000_000,
+            20_000,
+            Some((1_000_050_000, 300_000_000)),
+        );
+        assert_eq!(lag.times, 1);
+        assert!(
+            (200_000_000..=211_000_000).contains(&lag.most_ns),
             "{}",
             lag.most_ns
         );

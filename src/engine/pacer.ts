@@ -49,7 +49,7 @@ export class Pacer {
   poll(nowNs: number, want: number): Grant {
     const allowed = this.allowedAt(nowNs, this.pps);
     const due = allowed - this.granted;
-    this.noteLag(due);
+    this.noteLag(nowNs);
     if (due > this.backlog) this.granted = allowed - this.backlog;
     const peakAllowed = this.allowedAt(nowNs, this.pps * CATCH_UP);
     const depth = 2 * this.quantum;
@@ -66,8 +66,13 @@ export class Pacer {
     return { ...this.lagSoFar };
   }
 
-  private noteLag(duePackets: number): void {
-    const lagNs = (duePackets / this.pps) * 1e9;
+  /**
+   * How late the next quantum is: the time since its last packet became due. Credit merely
+   * accruing towards a grant is not lag, so a sender on time reads ~0 at any rate, even when a
+   * quantum is one packet and seconds long.
+   */
+  private noteLag(nowNs: number): void {
+    const lagNs = Math.max(nowNs - this.timeOf(this.granted + this.quantum, this.pps), 0);
     if (lagNs > BEHIND_NS) {
       if (!this.behind) this.lagSoFar.times++;
       this.behind = true;
