@@ -24,6 +24,12 @@ pub const MAX_TEMPLATES: usize = 16_384;
 pub const MAX_BATCH: u32 = RING_SIZE / 2;
 /// Largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+const NS_PER_SECOND: u128 = 1_000_000_000;
+/// How long past its duration a paced run whose packet count comes from
+/// that duration may go on to send its last packets: a sender on time ends
+/// on time, one held up ends as late as it is still behind (it catches up
+/// at only 5 % above the rate), up to this.
+const COUNTED_DURATION_GRACE_NS: u64 = 1_000_000_000;
 
 /// One template as given: a full Ethernet frame without FCS and its weight.
 #[derive(Debug, Clone)]
@@ -103,8 +109,11 @@ pub struct TxPlan {
     pub weights: Vec<u64>,
     /// Rate of each thread in packets per 1000 s, if paced.
     pub thread_rates: Option<Vec<u64>>,
+    /// Packets to send in total: the count asked for, or what the rate
+    /// sends in the duration asked for.
     pub count: Option<u64>,
-    pub duration_ns: Option<u64>,
+    /// When to stop sending, from the session's start.
+    pub deadline_ns: Option<u64>,
 }
 
 impl TxPlan {
@@ -183,10 +192,6 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         Some(rate) => Some(split_rate(rate, request.queues.len())?),
         None => None,
     };
-    let count = match request.count {
-        Some(count) => Some(positive_integer("count", count)?),
-        None => None,
-    };
     let duration_ns = match request.duration_ms {
         Some(ms) if ms.is_finite() && ms > 0.0 => Some((ms * 1e6).round() as u64),
         Some(ms) => {
@@ -195,6 +200,19 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
             )))
         }
         None => None,
+    };
+    let (count, deadline_ns) = match (request.count, total_rate, duration_ns) {
+        (Some(count), _, _) => (Some(positive_integer("count", count)?), duration_ns),
+        // A rate for a time is a number of packets, which runs compare by:
+        // exactly that many go, the last one due at the end of the time.
+        // The deadline only cuts a sender that is behind its schedule.
+        (None, Some(rate), Some(duration)) if packets_at_rate(rate, duration) > 0 => (
+            Some(packets_at_rate(rate, duration)),
+            Some(duration + COUNTED_DURATION_GRACE_NS),
+        ),
+        // Below one packet in the duration (1 bit/s for a minute), the run
+        // still lasts the duration, sending nothing, as the pacer has it.
+        _ => (None, duration_ns),
     };
     Ok(TxPlan {
         engine,
@@ -209,8 +227,14 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         weights,
         thread_rates,
         count,
-        duration_ns,
+        deadline_ns,
     })
+}
+
+/// Packets `rate_milli_pps` sends in `duration_ns`, rounded to the nearest.
+fn packets_at_rate(rate_milli_pps: u64, duration_ns: u64) -> u64 {
+    let scale = NS_PER_SECOND * u128::from(RATE_SCALE);
+    ((u128::from(rate_milli_pps) * u128::from(duration_ns) + scale / 2) / scale) as u64
 }
 
 fn validate_queues(queues: &[u32], device: &DeviceInfo) -> Result<()> {
@@ -472,6 +496,39 @@ mod tests {
         r.queues = vec![0, 1];
         let plan = validate(r, &veth(2)).unwrap();
         assert_eq!(plan.thread_rates, Some(vec![500_000, 500_000]));
+    }
+
+    #[test]
+    fn a_rate_for_a_duration_is_an_exact_count() {
+        let timed = |pps: f64, ms: f64| {
+            let mut r = request();
+            r.count = None;
+            r.pps = Some(pps);
+            r.duration_ms = Some(ms);
+            validate(r, &veth(1)).unwrap()
+        };
+        let plan = timed(20_000.0, 2_000.0);
+        assert_eq!(plan.count, Some(40_000));
+        assert_eq!(plan.deadline_ns, Some(3_000_000_000));
+        assert_eq!(timed(200_000.0, 5_000.0).count, Some(1_000_000));
+        // Rounded to the nearest packet: 2.5 pps for 1.3 s is 3.25.
+        assert_eq!(timed(2.5, 1_300.0).count, Some(3));
+        assert_eq!(timed(2.5, 1_400.0).count, Some(4));
+        // A count given wins, and the duration stays a plain deadline.
+        let mut r = request();
+        r.pps = Some(20_000.0);
+        r.duration_ms = Some(2_000.0);
+        let plan = validate(r, &veth(1)).unwrap();
+        assert_eq!(plan.count, Some(1_000));
+        assert_eq!(plan.deadline_ns, Some(2_000_000_000));
+        let plan = timed(1.0, 400.0);
+        assert_eq!((plan.count, plan.deadline_ns), (None, Some(400_000_000)));
+        // Unpaced, a duration is only a deadline.
+        let mut r = request();
+        r.count = None;
+        r.duration_ms = Some(2_000.0);
+        let plan = validate(r, &veth(1)).unwrap();
+        assert_eq!((plan.count, plan.deadline_ns), (None, Some(2_000_000_000)));
     }
 
     #[test]

@@ -365,7 +365,7 @@ fn transmit_thread(
         MonotonicClock::new(start),
         pacer,
         shared.budget.as_ref(),
-        plan.duration_ns,
+        plan.deadline_ns,
         &shared.stop,
     );
     let end = match sender {
