@@ -181,6 +181,8 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                     local.packets += u64::from(count);
                     local.batches += 1;
                     self.gate.sent(count);
+                    // The kernel sends them in the flush.
+                    local.publish(self.counters, self.gate.lag());
                     if let Err(errno) = self.flush(&mut local) {
                         end = failed(errno);
                         break;

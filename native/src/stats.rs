@@ -77,6 +77,17 @@ impl LocalCounters {
             .store(self.completions, Ordering::Relaxed);
         shared.errors.store(self.errors, Ordering::Relaxed);
     }
+
+    /// Counts `about_to_send` packets as sent before they are handed to the
+    /// kernel, so that a receiver read before `stats()` can never show more
+    /// than was sent; the next [`LocalCounters::publish`] puts in what
+    /// really went.
+    #[inline]
+    pub fn publish_ahead(&self, shared: &QueueCounters, about_to_send: u32) {
+        shared
+            .packets
+            .store(self.packets + u64::from(about_to_send), Ordering::Release);
+    }
 }
 
 /// Totals over all threads of a session.

@@ -406,10 +406,17 @@ impl<C: Clock> LiveLoop<'_, C> {
                         continue;
                     }
                     local.kicks += 1;
+                    self.counters.per_template[template].store(
+                        per_template[template] + u64::from(repeat),
+                        Ordering::Relaxed,
+                    );
+                    local.publish_ahead(self.counters, repeat);
                     if let Err(errno) =
                         run_live_frames(program, &self.frames[template], repeat, self.batch_size)
                     {
                         local.errors += 1;
+                        self.counters.per_template[template]
+                            .store(per_template[template], Ordering::Relaxed);
                         break LoopEnd::Failed {
                             action: "BPF_PROG_RUN",
                             errno,
@@ -419,8 +426,6 @@ impl<C: Clock> LiveLoop<'_, C> {
                     local.packets += u64::from(repeat);
                     local.batches += 1;
                     per_template[template] += u64::from(repeat);
-                    self.counters.per_template[template]
-                        .store(per_template[template], Ordering::Relaxed);
                     self.gate.sent(repeat);
                 }
             }

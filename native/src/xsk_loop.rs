@@ -56,6 +56,9 @@ impl<C: Clock> XskLoop<'_, C> {
                 }
                 Admit::Send(0) => {}
                 Admit::Send(want) => {
+                    // A zero-copy driver may send as soon as the ring's
+                    // producer moves.
+                    local.publish_ahead(self.counters, want);
                     let sent = self
                         .socket
                         .submit(self.layout.descriptors(position, want as usize));

@@ -121,6 +121,8 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   let previous: TxStats = session.stats();
   const timer = setInterval(() => {
+    // The receiver first: whatever it counted was sent before the sender's counters are read.
+    const received = rx?.counts();
     const now = session.stats();
     const seconds = (now.elapsedNs - previous.elapsedNs) / 1e9;
     if (seconds > 0) {
@@ -133,7 +135,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
         errors: now.errors,
         ringFull: now.ringFull,
         kicks: now.kicks,
-        received: rx?.counts(),
+        received,
       });
     }
     previous = now;
