@@ -91,6 +91,49 @@ pub fn device_info(name: &str) -> Result<DeviceInfo> {
     })
 }
 
+/// Whether an interface a session sends on is still usable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    Up,
+    /// Administratively up, but no carrier.
+    NoCarrier,
+    /// Set down (by name: the one it has now).
+    AdminDown(String),
+    /// No interface has the index any more: deleted, or moved to another
+    /// network namespace.
+    Gone,
+}
+
+/// The state of the interface with `ifindex`, looked up by index so that
+/// an interface renamed stays itself and a new one given the old name is
+/// not taken for it.
+pub fn link_state(ifindex: u32) -> LinkState {
+    let mut name_buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: if_indextoname writes at most IF_NAMESIZE bytes, NUL
+    // included, into `name_buf`, which has that size.
+    let named = unsafe { libc::if_indextoname(ifindex, name_buf.as_mut_ptr()) };
+    if named.is_null() {
+        return LinkState::Gone;
+    }
+    // SAFETY: if_indextoname succeeded, so `name_buf` holds a C string.
+    let name = unsafe { CStr::from_ptr(name_buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
+    let flags =
+        ioctl_socket(&name).and_then(|socket| ioctl_ifreq(&socket, &name, libc::SIOCGIFFLAGS));
+    match flags {
+        // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
+        Ok(flags) => match i32::from(unsafe { flags.ifr_ifru.ifru_flags }) {
+            f if f & libc::IFF_UP == 0 => LinkState::AdminDown(name),
+            f if f & libc::IFF_RUNNING == 0 => LinkState::NoCarrier,
+            _ => LinkState::Up,
+        },
+        Err(err) if err.kind == ErrorKind::NoSuchInterface => LinkState::Gone,
+        // Not knowing is not a verdict: the next look decides.
+        Err(_) => LinkState::Up,
+    }
+}
+
 fn validate_name(name: &str) -> Result<()> {
     let valid = !name.is_empty()
         && name.len() < libc::IFNAMSIZ

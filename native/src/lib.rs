@@ -10,6 +10,7 @@ mod device;
 mod error;
 mod frames;
 mod gate;
+mod link_watch;
 mod netlink;
 mod netns;
 mod pacer;

@@ -13,7 +13,7 @@ use crate::pacer::Clock;
 use crate::stats::{LocalCounters, QueueCounters};
 
 /// Time to wait for the last frames to be handed back once sending stopped.
-const DRAIN_TIMEOUT_NS: u64 = 1_000_000_000;
+const DRAIN_TIMEOUT_NS: u64 = 250_000_000;
 
 /// Result of asking the kernel to send the submitted slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

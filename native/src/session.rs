@@ -15,10 +15,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crate::cpu;
-use crate::device::device_info;
+use crate::device::{device_info, link_state};
 use crate::error::{Error, ErrorKind, Result};
 use crate::frames::{umem_frame_size, FrameLayout};
 use crate::gate::{Gate, LoopEnd, PacketBudget};
+use crate::link_watch::{verdict_of, LinkWatch, Progress, WATCH_INTERVAL};
 use crate::pacer::{Clock, MonotonicClock, Pacer};
 use crate::packet_loop::PacketLoop;
 use crate::packet_ring::{RingGeometry, TxRing};
@@ -67,10 +68,13 @@ struct Shared {
     stop: AtomicBool,
     start: OnceLock<Instant>,
     engine: EngineState,
+    /// Why the watchdog ended the run, if it did.
+    watchdog_verdict: Mutex<Option<Error>>,
 }
 
 struct Completion {
     threads: Vec<JoinHandle<LoopEnd>>,
+    watchdog: Option<JoinHandle<()>>,
     outcome: Option<Result<TxStats>>,
     /// Given back once the transmit threads ended.
     others_off: Option<cpu::OtherThreadsOff>,
@@ -122,6 +126,7 @@ impl TxSession {
                 .collect(),
             stop: AtomicBool::new(false),
             start: OnceLock::new(),
+            watchdog_verdict: Mutex::new(None),
             plan,
             schedule,
             frame_lengths,
@@ -198,11 +203,18 @@ impl TxSession {
             // A thread that has already exited cannot be started; its join reports it.
             let _ = go.send(());
         }
+        let watched = shared.clone();
+        // Without its watchdog a session still runs and stops as asked.
+        let watchdog = std::thread::Builder::new()
+            .name("xdperf-watchdog".into())
+            .spawn(move || watch_link(&watched))
+            .ok();
         Ok(TxSession {
             mode: session_mode(&modes),
             shared,
             completion: Mutex::new(Completion {
                 threads,
+                watchdog,
                 outcome: None,
                 others_off,
             }),
@@ -221,24 +233,7 @@ impl TxSession {
     /// Current totals (a few atomic loads per thread; for the xdp engine
     /// also one read of the driver's counts).
     pub fn stats(&self) -> TxStats {
-        let start = *self
-            .shared
-            .start
-            .get()
-            .expect("set before the session is returned");
-        let counters: Vec<&QueueCounters> = self.shared.counters.iter().collect();
-        let mut stats = sum(
-            &counters,
-            &self.shared.schedule,
-            &self.shared.frame_lengths,
-            start.elapsed().as_nanos() as u64,
-        );
-        if let EngineState::Xdp(transmitter) = &self.shared.engine {
-            let xmit = transmitter.xmit_counts();
-            stats.completions = xmit.sent;
-            stats.errors += xmit.dropped + xmit.redirect_errors;
-        }
-        stats
+        self.shared.stats()
     }
 
     /// Asks every thread to stop; they drain what is in flight and end.
@@ -258,6 +253,7 @@ impl TxSession {
         }
         let threads = std::mem::take(&mut completion.threads);
         let mut failure = None;
+        let mut a_thread_failed = false;
         for (index, handle) in threads.into_iter().enumerate() {
             let subject = thread_subject(&self.shared.plan, index);
             let error = match handle.join() {
@@ -270,12 +266,30 @@ impl TxSession {
                     format!("{subject}: the transmit thread panicked"),
                 )),
             };
+            a_thread_failed |= error.is_some();
             if failure.is_none() {
                 failure = error;
             }
         }
+        if let Some(watchdog) = completion.watchdog.take() {
+            let _ = watchdog.join();
+        }
         if let Some(others_off) = completion.others_off.take() {
             others_off.restore();
+        }
+        let watchdog_verdict = self
+            .shared
+            .watchdog_verdict
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(verdict) = watchdog_verdict {
+            failure = Some(verdict);
+        } else if a_thread_failed {
+            // A send that failed because the interface went is worded as such.
+            if let Some(verdict) = verdict_of(&link_state(self.shared.plan.ifindex)) {
+                failure = Some(verdict.into_error(&self.shared.plan.ifname));
+            }
         }
         let outcome = match failure {
             Some(err) => Err(err),
@@ -290,6 +304,59 @@ impl Drop for TxSession {
     fn drop(&mut self) {
         // A session dropped by the garbage collector must not send forever.
         self.stop();
+    }
+}
+
+impl Shared {
+    fn stats(&self) -> TxStats {
+        let start = *self
+            .start
+            .get()
+            .expect("set before the session is returned");
+        let counters: Vec<&QueueCounters> = self.counters.iter().collect();
+        let mut stats = sum(
+            &counters,
+            &self.schedule,
+            &self.frame_lengths,
+            start.elapsed().as_nanos() as u64,
+        );
+        if let EngineState::Xdp(transmitter) = &self.engine {
+            let xmit = transmitter.xmit_counts();
+            stats.completions = xmit.sent;
+            stats.errors += xmit.dropped + xmit.redirect_errors;
+        }
+        stats
+    }
+
+    fn any_thread_running(&self) -> bool {
+        self.counters
+            .iter()
+            .any(|counters| counters.running.load(Ordering::Relaxed))
+    }
+}
+
+/// Body of the watchdog thread: looks at the interface and the counters
+/// until every transmit thread ended, and stops the session on a verdict.
+fn watch_link(shared: &Shared) {
+    let start = *shared.start.get().expect("set before the watchdog starts");
+    let mut watch = LinkWatch::default();
+    while shared.any_thread_running() {
+        std::thread::sleep(WATCH_INTERVAL);
+        let stats = shared.stats();
+        let progress = Progress {
+            delivered: stats.completions,
+            errors: stats.errors,
+        };
+        let now_ns = start.elapsed().as_nanos() as u64;
+        if let Some(verdict) = watch.observe(now_ns, &link_state(shared.plan.ifindex), progress) {
+            *shared
+                .watchdog_verdict
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                Some(verdict.into_error(&shared.plan.ifname));
+            shared.stop.store(true, Ordering::Relaxed);
+            return;
+        }
     }
 }
 
