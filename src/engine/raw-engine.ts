@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { XdperfError } from '../errors.js';
 import type { TxStats } from './native-core.js';
+import { linkIndex, linkState, LinkWatch, WATCH_INTERVAL_MS } from './link-watch.js';
 import { Pacer } from './pacer.js';
 import { weightedOrder, type EngineTemplate, type TxEngineSession } from './tx-engine.js';
 
@@ -20,6 +21,9 @@ const MAX_IN_FLIGHT = 256;
 // Gaps longer than this wait on a timer, which may fire a millisecond late; shorter ones go
 // round the event loop (which keeps the socket's sends flowing) until the credit is there.
 const TIMER_FROM_NS = 2e6;
+// How long past its duration a paced run whose count comes from that duration may go on to
+// send its last packets when it fell behind, as in the native core (native/src/plan.rs).
+const COUNTED_DURATION_GRACE_MS = 1000;
 
 export interface RawPlan {
   ifname: string;
@@ -72,29 +76,55 @@ export class RawSession implements TxEngineSession {
   private endedNs: bigint | undefined;
   private position = 0;
   private submitted = 0;
+  // Counted when handed to the socket (and taken back if the send fails), so that a receiver
+  // read before stats() never shows more than was sent.
   private packets = 0;
   private bytes = 0;
+  private delivered = 0;
   private errors = 0;
   private inFlight = 0;
   private stopping = false;
   private firstError: Error | undefined;
+  /** Why the watchdog ended the run. */
+  private verdict: string | undefined;
   private readonly perTemplate: number[];
   private readonly done: Promise<TxStats>;
   private finish!: (stats: TxStats) => void;
   private readonly pacer: Pacer | undefined;
+  /** Packets to send: the count asked for, or what the rate sends in the duration asked for. */
+  private readonly count: number | undefined;
+  private readonly deadlineMs: number | undefined;
+  /** A pump waiting out a long gap, which a stop cuts short. */
+  private gapTimer: NodeJS.Timeout | undefined;
+  private readonly watchTimer: NodeJS.Timeout;
 
   private constructor(
     private readonly socket: import('raw-socket').RawSocket,
     private readonly packetsToSend: IpPacket[],
     private readonly plan: RawPlan,
+    ifindex: number,
   ) {
     this.order = weightedOrder(plan.templates.map((t) => t.weight));
     this.perTemplate = plan.templates.map(() => 0);
     const meanBytes = this.order.reduce((sum, i) => sum + packetsToSend[i]!.frameBytes, 0) / this.order.length;
     const rate = plan.pps ?? (plan.bps === undefined ? undefined : plan.bps / (meanBytes * 8));
     this.pacer = rate === undefined ? undefined : new Pacer(rate, MAX_IN_FLIGHT, 0);
+    // Below one packet in the duration the run still lasts the duration, sending nothing.
+    const packetsInDuration = rate === undefined || plan.durationMs === undefined ? 0 : Math.round((rate * plan.durationMs) / 1000);
+    const counted = plan.count === undefined && packetsInDuration > 0;
+    this.count = counted ? packetsInDuration : plan.count;
+    this.deadlineMs = plan.durationMs === undefined ? undefined : plan.durationMs + (counted ? COUNTED_DURATION_GRACE_MS : 0);
     this.done = new Promise((resolve) => (this.finish = resolve));
     socket.on('error', (error) => this.fail(error));
+    const watch = new LinkWatch();
+    this.watchTimer = setInterval(() => {
+      const progress = { delivered: this.delivered, errors: this.errors };
+      const verdict = watch.observe(plan.ifname, this.elapsedNs(), linkState(plan.ifname, ifindex), progress);
+      if (verdict !== undefined) {
+        this.verdict ??= verdict;
+        this.stop();
+      }
+    }, WATCH_INTERVAL_MS).unref();
     setImmediate(() => this.pump());
   }
 
@@ -111,7 +141,7 @@ export class RawSession implements TxEngineSession {
       const why = /not permitted|permission/i.test(message) ? 'permission denied (needs CAP_NET_RAW, or root)' : message;
       throw new XdperfError(`engine raw: raw socket on ${plan.ifname}: ${why}`);
     }
-    return new RawSession(socket, packets, plan);
+    return new RawSession(socket, packets, plan, linkIndex(plan.ifname));
   }
 
   stats(): TxStats {
@@ -124,7 +154,7 @@ export class RawSession implements TxEngineSession {
       batches: this.packets,
       kicks: this.packets,
       ringFull: 0,
-      completions: this.packets,
+      completions: this.delivered,
       errors: this.errors,
       timesBehind: lag.times,
       mostBehindNs: lag.mostNs,
@@ -135,20 +165,29 @@ export class RawSession implements TxEngineSession {
 
   stop(): void {
     this.stopping = true;
+    if (this.gapTimer !== undefined) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+      setImmediate(() => this.pump());
+    }
   }
 
   async wait(): Promise<TxStats> {
     const stats = await this.done;
-    if (this.firstError && stats.packets === 0) throw new XdperfError(`engine raw: sending on ${this.plan.ifname} failed: ${this.firstError.message}`);
+    if (this.verdict !== undefined) throw new XdperfError(this.verdict);
+    if (this.firstError && this.delivered === 0) throw new XdperfError(`engine raw: sending on ${this.plan.ifname} failed: ${this.firstError.message}`);
     return stats;
   }
 
+  private elapsedNs(now = process.hrtime.bigint()): number {
+    return Number(now - this.startedNs);
+  }
+
   private finished(now: bigint): boolean {
-    const elapsedMs = Number(now - this.startedNs) / 1e6;
     return (
       this.stopping ||
-      (this.plan.durationMs !== undefined && elapsedMs >= this.plan.durationMs) ||
-      (this.plan.count !== undefined && this.submitted >= this.plan.count)
+      (this.deadlineMs !== undefined && this.elapsedNs(now) >= this.deadlineMs * 1e6) ||
+      (this.count !== undefined && this.submitted >= this.count)
     );
   }
 
@@ -163,12 +202,20 @@ export class RawSession implements TxEngineSession {
     // which makes a stalled socket good at its capped catch-up rate, not as one burst.
     const queue = this.pacer === undefined ? MAX_IN_FLIGHT : Math.min(MAX_IN_FLIGHT, 2 * this.pacer.quantum);
     let allowed = queue - this.inFlight;
-    if (this.plan.count !== undefined) allowed = Math.min(allowed, this.plan.count - this.submitted);
+    if (this.count !== undefined) allowed = Math.min(allowed, this.count - this.submitted);
     if (this.pacer !== undefined && allowed > 0) {
-      const grant = this.pacer.poll(Number(now - this.startedNs), allowed);
+      const grant = this.pacer.poll(this.elapsedNs(now), allowed);
       if ('waitNs' in grant) {
-        if (grant.waitNs > TIMER_FROM_NS) setTimeout(() => this.pump(), (grant.waitNs - TIMER_FROM_NS / 2) / 1e6);
-        else setImmediate(() => this.pump());
+        // The deadline ends a long gap too.
+        const waitNs = Math.min(grant.waitNs, (this.deadlineMs ?? Infinity) * 1e6 - this.elapsedNs(now));
+        if (waitNs > TIMER_FROM_NS) {
+          this.gapTimer = setTimeout(() => {
+            this.gapTimer = undefined;
+            this.pump();
+          }, (waitNs - TIMER_FROM_NS / 2) / 1e6);
+        } else {
+          setImmediate(() => this.pump());
+        }
         return;
       }
       allowed = grant.send;
@@ -184,25 +231,33 @@ export class RawSession implements TxEngineSession {
     const packet = this.packetsToSend[template]!;
     this.submitted++;
     this.inFlight++;
+    this.packets++;
+    this.bytes += packet.frameBytes;
+    this.perTemplate[template]!++;
     this.socket.send(packet.data, 0, packet.data.length, packet.destination, (error) => {
       this.inFlight--;
-      if (error) return this.fail(error);
-      this.packets++;
-      this.bytes += packet.frameBytes;
-      this.perTemplate[template]!++;
+      if (!error) {
+        this.delivered++;
+        return;
+      }
+      this.packets--;
+      this.bytes -= packet.frameBytes;
+      this.perTemplate[template]!--;
+      this.fail(error);
     });
   }
 
   private fail(error: Error): void {
     this.errors++;
     this.firstError ??= error;
-    // A socket that fails every send (no route, interface gone) would only count errors.
-    if (this.packets === 0 && this.errors >= MAX_IN_FLIGHT) this.stopping = true;
+    // A socket that fails every send (no route) would only count errors.
+    if (this.delivered === 0 && this.errors >= MAX_IN_FLIGHT) this.stopping = true;
   }
 
   private end(): void {
     if (this.endedNs !== undefined) return;
     this.endedNs = process.hrtime.bigint();
+    clearInterval(this.watchTimer);
     this.socket.close();
     this.finish(this.stats());
   }
