@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
+import { guardOutput, OUTPUT_CLOSED_EXIT_CODE, outputClosed } from './output-guard.js';
 import { runPluginsCommand } from './plugins-command.js';
 import { runProbeCommand } from './probe-command.js';
 import { runRecvCommand } from './recv-command.js';
@@ -104,10 +105,12 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  guardOutput();
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return outputClosed() ? OUTPUT_CLOSED_EXIT_CODE : 0;
   } catch (error) {
+    if (outputClosed()) return OUTPUT_CLOSED_EXIT_CODE;
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof XdperfError) {
       process.stderr.write(`xdperf: ${error.message}\n`);

@@ -15,6 +15,7 @@ import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { generateTemplates } from '../plugin/template-generator.js';
 import type { PacketTemplate } from '../plugin/packet-template.js';
 import { RunReporter, type RunSummary } from '../report/run-reporter.js';
+import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
 import { PluginLog } from './plugin-log.js';
 
 export interface RunCommandFlags extends PluginFlags, RunFlags {
@@ -119,6 +120,12 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const stopListeningForClosedOutput = onOutputClosed(() => session.stop());
+  if (outputClosed()) session.stop();
+  // Whatever ends the process mid-run (an uncaught error included) stops the transmit threads
+  // first: the process could not exit while they run.
+  const stopOnExit = (): void => session.stop();
+  process.once('exit', stopOnExit);
   let previous: TxStats = session.stats();
   const timer = setInterval(() => {
     // The receiver first: whatever it counted was sent before the sender's counters are read.
@@ -152,8 +159,11 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     clearInterval(timer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    stopListeningForClosedOutput();
+    process.off('exit', stopOnExit);
   }
   const received = rx?.finish();
+  if (outputClosed()) throw new OutputClosedError();
 
   const seconds = final.elapsedNs / 1e9;
   const summary: RunSummary = {
