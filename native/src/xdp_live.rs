@@ -90,6 +90,11 @@ impl TemplateQuotas {
     pub fn claim(&self, template: usize, want: u32) -> u32 {
         self.quotas[template].claim(want)
     }
+
+    #[inline]
+    pub fn is_spent(&self, template: usize) -> bool {
+        self.quotas[template].is_spent()
+    }
 }
 
 /// `struct xmit_counts` in xdp_live_tx.c.
@@ -380,6 +385,20 @@ impl<C: Clock> LiveLoop<'_, C> {
         let end = loop {
             let (template, left_in_run) = self.schedule.run_at(position, run);
             let template = template as usize;
+            if !used_up[template]
+                && self
+                    .transmitter
+                    .quotas
+                    .as_ref()
+                    .is_some_and(|quotas| quotas.is_spent(template))
+            {
+                // Known before the pacer's next gap, not after it.
+                used_up[template] = true;
+                used_up_count += 1;
+                if used_up_count == templates {
+                    break LoopEnd::Finished;
+                }
+            }
             if used_up[template] {
                 position += left_in_run;
                 continue;
