@@ -1,7 +1,8 @@
 /**
  * Plugin log lines and metrics as the user sees them: on stderr, `plugin <name> <level>: ...`,
- * debug lines (plugin stdout/stderr among them) only with --verbose; with --json they are
- * collected into the command's JSON output instead.
+ * debug lines (plugin stdout/stderr among them) only with --verbose; the host's notices on the
+ * plugin (what it dropped over the log caps) as `plugin <name>: ...`. With --json they are
+ * collected into the command's JSON output instead, a notice as a warn record.
  */
 import type { LogLevel } from '../plugin/protocol.js';
 import type { PluginListener } from '../plugin/plugin-session.js';
@@ -36,6 +37,11 @@ export class PluginLog implements PluginListener {
     // Error lines wait: when the call fails, its one-line error already quotes the last of them.
     if (level === 3) this.heldErrors.push(record);
     else if (this.echo && (level > 0 || this.verbose)) this.print(record);
+  }
+
+  notice(message: string): void {
+    this.logs.push({ level: 'warn', message });
+    if (this.echo) process.stderr.write(`plugin ${this.plugin}: ${message}\n`);
   }
 
   /** Shows the error lines of calls that succeeded anyway. */

@@ -3,6 +3,7 @@
  * failure is thrown as a CallFailure whose text completes `plugin <name>: <text> (<step>)`.
  */
 import { readFileSync } from 'node:fs';
+import { LogBudget, lineText } from './log-budget.js';
 import { capMemory, WasmFormatError, WASM_PAGE_BYTES } from './wasm-memory-cap.js';
 import { ProcExit, WASI_MODULE, WASI_PREVIEW1_FUNCTIONS, WasiSandbox } from './wasi-sandbox.js';
 import type { LogLevel, ModuleInfo } from './protocol.js';
@@ -12,6 +13,8 @@ export class CallFailure extends Error {}
 export interface InstanceEvents {
   log(level: LogLevel, message: string): void;
   metric(name: string, value: number, timestampMs: number): void;
+  /** What the host has to say about a call, e.g. that it dropped log lines over the cap. */
+  notice(message: string): void;
 }
 
 const REQUIRED_EXPORTS = ['memory', 'malloc', 'free', 'plugin_init', 'plugin_process'] as const;
@@ -42,6 +45,7 @@ export class PluginInstance {
   private exports!: PluginExports;
   private lastError = '';
   private readonly encoder = new TextEncoder();
+  private readonly budget = new LogBudget();
 
   private constructor(
     private readonly events: InstanceEvents,
@@ -76,10 +80,9 @@ export class PluginInstance {
     };
     checkShape(module, info);
 
-    const wasi = new WasiSandbox((stream, line) => {
-      if (stream === 'stderr') instance.lastError = line;
-      events.log(0, `${stream}: ${line}`);
-    });
+    const wasi = new WasiSandbox((stream, head, totalBytes) =>
+      instance.logLine(0, head, totalBytes, { prefix: `${stream}: `, isError: stream === 'stderr' }),
+    );
     const instance = new PluginInstance(events, memoryCapBytes, wasi);
     let wasm: WebAssembly.Instance;
     try {
@@ -93,19 +96,39 @@ export class PluginInstance {
     instance.exports = wasm.exports as unknown as PluginExports;
     if (!(instance.exports.memory instanceof WebAssembly.Memory)) throw new CallFailure('export memory is not a memory');
     wasi.bind(instance.exports.memory);
-    if (instance.exports._initialize) instance.guard(() => instance.exports._initialize!());
+    if (instance.exports._initialize) instance.call(() => instance.guard(() => instance.exports._initialize!()));
     return { instance, info };
   }
 
   init(config: string): void {
-    const { pointer, length } = this.place(config);
-    const code = this.guard(() => this.exports.plugin_init(pointer, length));
-    const failure = code === 0 ? undefined : this.withLastError(`returned error code ${code}`);
-    this.guard(() => this.exports.free(pointer));
-    if (failure !== undefined) throw new CallFailure(failure);
+    this.call(() => {
+      const { pointer, length } = this.place(config);
+      const code = this.guard(() => this.exports.plugin_init(pointer, length));
+      const failure = code === 0 ? undefined : this.withLastError(`returned error code ${code}`);
+      this.guard(() => this.exports.free(pointer));
+      if (failure !== undefined) throw new CallFailure(failure);
+    });
   }
 
   process(request: string, outputCapBytes: number): string {
+    return this.call(() => this.runProcess(request, outputCapBytes));
+  }
+
+  cleanup(): void {
+    if (this.exports.plugin_cleanup) this.call(() => this.guard(() => this.exports.plugin_cleanup!()));
+  }
+
+  /** One ABI call with a fresh log budget; what it dropped is told after it, whether it failed or not. */
+  private call<T>(run: () => T): T {
+    this.budget.begin();
+    try {
+      return run();
+    } finally {
+      for (const note of this.budget.overruns()) this.events.notice(note);
+    }
+  }
+
+  private runProcess(request: string, outputCapBytes: number): string {
     const input = this.place(request);
     const output = this.allocate(outputCapBytes);
     try {
@@ -126,10 +149,6 @@ export class PluginInstance {
       this.guard(() => this.exports.free(input.pointer));
       this.guard(() => this.exports.free(output));
     }
-  }
-
-  cleanup(): void {
-    if (this.exports.plugin_cleanup) this.guard(() => this.exports.plugin_cleanup!());
   }
 
   private place(text: string): { pointer: number; length: number } {
@@ -185,23 +204,37 @@ export class PluginInstance {
     return this.lastError === '' ? what : `${what}: ${this.lastError}`;
   }
 
-  private readText(pointer: number, length: number): string {
+  /** The plugin's (pointer, length) as a view of its memory, without copying it. */
+  private memoryRange(pointer: number, length: number): Uint8Array {
     const memory = new Uint8Array(this.exports.memory.buffer);
     if (pointer < 0 || length < 0 || pointer + length > memory.length) {
       throw new CallFailure(`passed a string outside its memory (${pointer}+${length})`);
     }
-    return new TextDecoder().decode(memory.subarray(pointer, pointer + length));
+    return memory.subarray(pointer, pointer + length);
+  }
+
+  /**
+   * Every log line, host_log's and stdout's and stderr's, comes through here. A line over the
+   * call's cap is only counted, unless it is an error line: its text (cut like any line) still
+   * becomes the last error a failure quotes, it is just not posted.
+   */
+  private logLine(level: LogLevel, head: Uint8Array, totalBytes: number, line: { prefix?: string; isError: boolean }): void {
+    const posted = this.budget.takeLine();
+    if (!posted && !line.isError) return;
+    const text = lineText(head, totalBytes);
+    if (line.isError) this.lastError = text;
+    if (posted) this.events.log(level, (line.prefix ?? '') + text);
   }
 
   private hostLog(level: number, pointer: number, length: number): void {
     const clamped = Math.min(Math.max(level, 0), 3) as LogLevel;
-    const message = this.readText(pointer, length).replace(/\s+$/, '');
-    if (clamped === LOG_ERROR) this.lastError = message;
-    this.events.log(clamped, message);
+    const bytes = this.memoryRange(pointer, length);
+    this.logLine(clamped, bytes, bytes.length, { isError: clamped === LOG_ERROR });
   }
 
   private hostReportMetric(namePointer: number, nameLength: number, value: number, timestamp: bigint): void {
-    this.events.metric(this.readText(namePointer, nameLength), value, timestampToMs(timestamp));
+    const name = this.memoryRange(namePointer, nameLength);
+    if (this.budget.takeMetric()) this.events.metric(lineText(name), value, timestampToMs(timestamp));
   }
 }
 

@@ -23,6 +23,8 @@ export const DEFAULT_LIMITS: PluginLimits = {
 export interface PluginListener {
   log?(level: LogLevel, message: string): void;
   metric?(name: string, value: number, timestampMs: number): void;
+  /** The host's own word on a call, e.g. `199,800 log lines dropped (limit 200 a call)`. */
+  notice?(message: string): void;
 }
 
 interface PendingCall {
@@ -115,6 +117,9 @@ export class PluginSession {
         return;
       case 'metric':
         this.listener.metric?.(message.name, message.value, message.timestampMs);
+        return;
+      case 'notice':
+        this.listener.notice?.(message.message);
         return;
       case 'done':
       case 'failed': {

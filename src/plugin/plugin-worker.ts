@@ -14,6 +14,7 @@ const send = (message: WorkerMessage): void => port.postMessage(message);
 const events = {
   log: (level: 0 | 1 | 2 | 3, message: string) => send({ kind: 'log', level, message }),
   metric: (name: string, value: number, timestampMs: number) => send({ kind: 'metric', name, value, timestampMs }),
+  notice: (message: string) => send({ kind: 'notice', message }),
 };
 
 function loaded(): PluginInstance {

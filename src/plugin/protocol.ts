@@ -19,5 +19,6 @@ export type LogLevel = 0 | 1 | 2 | 3;
 export type WorkerMessage =
   | { kind: 'log'; level: LogLevel; message: string }
   | { kind: 'metric'; name: string; value: number; timestampMs: number }
+  | { kind: 'notice'; message: string }
   | { kind: 'done'; id: number; output?: string; module?: ModuleInfo }
   | { kind: 'failed'; id: number; what: string };

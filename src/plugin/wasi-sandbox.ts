@@ -1,11 +1,12 @@
 /**
  * The `wasi_snapshot_preview1` a plugin sees: no files, no environment, no arguments, no
- * sockets. Standard output and error are split into lines and handed to `onOutput`, so a plugin's
+ * sockets. Standard output and error are split into lines and handed to `onLine`, so a plugin's
  * `printf` becomes a debug log line instead of reaching the user's terminal; `proc_exit` ends the
  * call with a ProcExit. Node's own `node:wasi` is not used because it can only write plugin
  * output to real file descriptors and prints an experimental-API warning on every run.
  */
 import { webcrypto } from 'node:crypto';
+import { LOG_LIMITS } from './log-budget.js';
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
@@ -42,13 +43,41 @@ export class ProcExit extends Error {
 
 export type OutputStream = 'stdout' | 'stderr';
 
+/**
+ * A line being written: only its first LOG_LIMITS.lineBytes are kept, so output without a newline
+ * costs no more memory than a line the host would show anyway.
+ */
+class PendingLine {
+  readonly head = new Uint8Array(LOG_LIMITS.lineBytes);
+  kept = 0;
+  totalBytes = 0;
+
+  append(bytes: Uint8Array): void {
+    const room = this.head.length - this.kept;
+    if (room > 0) {
+      this.head.set(bytes.subarray(0, room), this.kept);
+      this.kept += Math.min(room, bytes.length);
+    }
+    this.totalBytes += bytes.length;
+  }
+
+  reset(): void {
+    this.kept = 0;
+    this.totalBytes = 0;
+  }
+}
+
+/** Receives each line: its first bytes (`head`, a view valid only during the call) and its length. */
+export type LineSink = (stream: OutputStream, head: Uint8Array, totalBytes: number) => void;
+
+const NEWLINE = 0x0a;
+
 export class WasiSandbox {
   private memory: WebAssembly.Memory | undefined;
-  private readonly pending: Record<OutputStream, string> = { stdout: '', stderr: '' };
-  private readonly decoder = new TextDecoder();
+  private readonly pending: Record<OutputStream, PendingLine> = { stdout: new PendingLine(), stderr: new PendingLine() };
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(private readonly onOutput: (stream: OutputStream, line: string) => void) {}
+  constructor(private readonly onLine: LineSink) {}
 
   bind(memory: WebAssembly.Memory): void {
     this.memory = memory;
@@ -57,11 +86,14 @@ export class WasiSandbox {
   /** Emits output that did not end in a newline; called after each plugin call. */
   flush(): void {
     for (const stream of ['stdout', 'stderr'] as const) {
-      if (this.pending[stream] !== '') {
-        this.onOutput(stream, this.pending[stream]);
-        this.pending[stream] = '';
-      }
+      if (this.pending[stream].totalBytes > 0) this.emit(stream);
     }
+  }
+
+  private emit(stream: OutputStream): void {
+    const line = this.pending[stream];
+    this.onLine(stream, line.head.subarray(0, line.kept), line.totalBytes);
+    line.reset();
   }
 
   imports(): Record<string, (...args: never[]) => number | void> {
@@ -147,16 +179,21 @@ export class WasiSandbox {
     if (fd !== 1 && fd !== 2) return ERRNO_BADF;
     const stream: OutputStream = fd === 1 ? 'stdout' : 'stderr';
     const view = this.view();
+    const line = this.pending[stream];
     let total = 0;
     for (let i = 0; i < iovsLength; i++) {
       const base = view.getUint32(iovs + i * 8, true);
       const length = view.getUint32(iovs + i * 8 + 4, true);
-      this.pending[stream] += this.decoder.decode(this.bytes().subarray(base, base + length), { stream: true });
+      const bytes = this.bytes().subarray(base, base + length);
+      for (let start = 0; start < bytes.length; ) {
+        const newline = bytes.indexOf(NEWLINE, start);
+        line.append(bytes.subarray(start, newline < 0 ? bytes.length : newline));
+        if (newline < 0) break;
+        this.emit(stream);
+        start = newline + 1;
+      }
       total += length;
     }
-    const lines = this.pending[stream].split('\n');
-    this.pending[stream] = lines.pop() ?? '';
-    for (const line of lines) this.onOutput(stream, line);
     view.setUint32(written, total, true);
     return ERRNO_SUCCESS;
   }

@@ -10,13 +10,14 @@ export const builtPlugin = (name: string): string => fromPackageRoot('plugins', 
 export interface Captured {
   logs: { level: LogLevel; message: string }[];
   metrics: { name: string; value: number; timestampMs: number }[];
+  notices: string[];
 }
 
 export async function runPlugin(
   path: string,
   options: { config?: Record<string, unknown>; limits?: Partial<PluginLimits>; device?: DeviceContext; templates?: number } = {},
 ): Promise<GeneratedTemplates & Captured> {
-  const captured: Captured = { logs: [], metrics: [] };
+  const captured: Captured = { logs: [], metrics: [], notices: [] };
   const result = await generateTemplates({
     name: path.replace(/^.*\//, '').replace(/\.wasm$/, ''),
     path,
@@ -28,6 +29,7 @@ export async function runPlugin(
     listener: {
       log: (level, message) => captured.logs.push({ level, message }),
       metric: (name, value, timestampMs) => captured.metrics.push({ name, value, timestampMs }),
+      notice: (message) => captured.notices.push(message),
     },
   });
   return { ...result, ...captured };
