@@ -1,7 +1,11 @@
 /*
  * tcpsyn: IPv4 TCP SYN templates for load-balancer and SYN-handling tests.
  *
- * Config (all keys optional except src_ip and dst_ip; others are refused):
+ * Config (all keys optional except src_ip and dst_ip), from plugin_init and
+ * from the request's own keys, which win: a host that never calls
+ * plugin_init, as the seed's xdperf does not, passes it only in the request.
+ * An unknown key is refused in plugin_init's config, and ignored with a
+ * warning in a request (where the host may add keys of its own):
  *   src_ip, dst_ip   dotted quad
  *   dst_port         1..65535, default 80
  *   src_port_base    1..65535, default 1024; template i sends from port
@@ -46,16 +50,28 @@ static const char *const config_keys[] = {
 
 static const char *const tags[] = { "tcp", "syn", NULL };
 
-static struct config {
+struct config {
 	bool ready; /* plugin_init succeeded */
 	uint8_t src_ip[4], dst_ip[4];
 	int64_t dst_port, src_port_base, ttl, window, mss;
-	bool has_dst_mac, has_mss;
+	bool has_src_ip, has_dst_ip, has_dst_mac, has_mss;
 	uint8_t dst_mac[6];
-} cfg;
+};
 
-/* What plugin_process resolves from the request for this run. */
+static const struct config defaults = {
+	.dst_port = 80,
+	.src_port_base = 1024,
+	.ttl = 64,
+	.window = 64240,
+};
+
+/* What plugin_init accepted; plugin_process starts from the defaults
+ * instead while it is not ready. */
+static struct config cfg;
+
+/* What plugin_process resolves from its config and request for this run. */
 struct run {
+	struct config c; /* cfg, or the defaults, with the request's keys over it */
 	uint8_t src_mac[6], dst_mac[6];
 	const char *dst_mac_from;
 	int64_t templates, mss;
@@ -68,7 +84,11 @@ static int32_t config_error(const xdp_json *j)
 	return xdp_fail(XDP_ERR_CONFIG, "config: %s", j->err);
 }
 
-static int32_t read_ipv4(xdp_json *j, const char *key, uint8_t out[4])
+/* The readers below leave a field alone when its key is absent, so reading a
+ * request over a config keeps what the request does not say; *given is set
+ * only when the key is there. */
+
+static int32_t read_ipv4(xdp_json *j, const char *key, uint8_t out[4], bool *given)
 {
 	char s[64];
 	int rc = xdp_json_get_string(j, key, s, sizeof s);
@@ -76,17 +96,15 @@ static int32_t read_ipv4(xdp_json *j, const char *key, uint8_t out[4])
 	if (rc < 0)
 		return config_error(j);
 	if (rc == 0)
-		return xdp_fail(XDP_ERR_CONFIG,
-				"config: %s is required, e.g. \"%s\": \"192.0.2.1\"",
-				key, key);
+		return 0;
 	if (!xdp_parse_ipv4(s, out))
 		return xdp_fail(XDP_ERR_CONFIG,
 				"config: %s \"%s\" is not an IPv4 address like 192.0.2.1",
 				key, s);
+	*given = true;
 	return 0;
 }
 
-/* Leaves *out at its default when the key is absent; *given says which. */
 static int32_t read_int(xdp_json *j, const char *key, int64_t min, int64_t max,
 			int64_t *out, bool *given)
 {
@@ -94,8 +112,8 @@ static int32_t read_int(xdp_json *j, const char *key, int64_t min, int64_t max,
 
 	if (rc < 0)
 		return config_error(j);
-	if (given)
-		*given = rc > 0;
+	if (given && rc > 0)
+		*given = true;
 	return 0;
 }
 
@@ -106,48 +124,63 @@ static int32_t read_dst_mac(xdp_json *j, struct config *c)
 
 	if (rc < 0)
 		return config_error(j);
-	c->has_dst_mac = rc > 0;
-	if (c->has_dst_mac && !xdp_parse_mac(s, c->dst_mac))
+	if (rc == 0)
+		return 0;
+	if (!xdp_parse_mac(s, c->dst_mac))
 		return xdp_fail(XDP_ERR_CONFIG,
 				"config: dst_mac \"%s\" is not a MAC address like aa:bb:cc:dd:ee:ff",
 				s);
+	c->has_dst_mac = true;
 	return 0;
 }
 
-static int32_t parse_config(const char *json, size_t len, struct config *c)
+static int32_t read_config(xdp_json *j, struct config *c)
 {
-	xdp_json j;
 	int32_t rc;
 
-	if (xdp_json_parse(&j, json, len) || xdp_json_check_keys(&j, config_keys))
-		return config_error(&j);
-	if ((rc = read_ipv4(&j, "src_ip", c->src_ip)) ||
-	    (rc = read_ipv4(&j, "dst_ip", c->dst_ip)) ||
-	    (rc = read_int(&j, "dst_port", 1, 65535, &c->dst_port, NULL)) ||
-	    (rc = read_int(&j, "src_port_base", 1, 65535, &c->src_port_base, NULL)) ||
-	    (rc = read_int(&j, "ttl", 1, 255, &c->ttl, NULL)) ||
-	    (rc = read_int(&j, "window", 0, 65535, &c->window, NULL)) ||
-	    (rc = read_int(&j, "mss", 0, 65535, &c->mss, &c->has_mss)) ||
-	    (rc = read_dst_mac(&j, c)))
+	if ((rc = read_ipv4(j, "src_ip", c->src_ip, &c->has_src_ip)) ||
+	    (rc = read_ipv4(j, "dst_ip", c->dst_ip, &c->has_dst_ip)) ||
+	    (rc = read_int(j, "dst_port", 1, 65535, &c->dst_port, NULL)) ||
+	    (rc = read_int(j, "src_port_base", 1, 65535, &c->src_port_base, NULL)) ||
+	    (rc = read_int(j, "ttl", 1, 255, &c->ttl, NULL)) ||
+	    (rc = read_int(j, "window", 0, 65535, &c->window, NULL)) ||
+	    (rc = read_int(j, "mss", 0, 65535, &c->mss, &c->has_mss)) ||
+	    (rc = read_dst_mac(j, c)))
+		return rc;
+	return 0;
+}
+
+static int32_t require_address(bool given, const char *key)
+{
+	if (given)
+		return 0;
+	return xdp_fail(XDP_ERR_CONFIG,
+			"config: %s is required, e.g. \"%s\": \"192.0.2.1\"",
+			key, key);
+}
+
+static int32_t require_addresses(const struct config *c)
+{
+	int32_t rc;
+
+	if ((rc = require_address(c->has_src_ip, "src_ip")) ||
+	    (rc = require_address(c->has_dst_ip, "dst_ip")))
 		return rc;
 	return 0;
 }
 
 XDP_EXPORT("plugin_init") int32_t plugin_init(const char *json, int32_t len)
 {
-	struct config c = {
-		.dst_port = 80,
-		.src_port_base = 1024,
-		.ttl = 64,
-		.window = 64240,
-	};
+	struct config c = defaults;
+	xdp_json j;
 	int32_t rc;
 
 	cfg.ready = false;
 	if (len < 0)
 		return xdp_fail(XDP_ERR_CONFIG, "config: negative length %d", (int)len);
-	rc = parse_config(json, (size_t)len, &c);
-	if (rc)
+	if (xdp_json_parse(&j, json, (size_t)len) || xdp_json_check_keys(&j, config_keys))
+		return config_error(&j);
+	if ((rc = read_config(&j, &c)) || (rc = require_addresses(&c)))
 		return rc;
 	c.ready = true;
 	cfg = c;
@@ -170,8 +203,8 @@ static int32_t resolve_macs(xdp_json *j, struct run *r)
 	if (rc == 0)
 		return -xdp_fail(XDP_ERR_REQUEST,
 				 "request: device_mac_addr is missing (the host should send it)");
-	if (cfg.has_dst_mac) {
-		memcpy(r->dst_mac, cfg.dst_mac, 6);
+	if (r->c.has_dst_mac) {
+		memcpy(r->dst_mac, r->c.dst_mac, 6);
 		r->dst_mac_from = "config dst_mac";
 		return 0;
 	}
@@ -195,11 +228,11 @@ static int32_t resolve_count(xdp_json *j, struct run *r)
 	r->templates = 1;
 	if (xdp_json_get_int_range(j, "count", 1, MAX_TEMPLATES, &r->templates) < 0)
 		return request_error(j);
-	last_port = cfg.src_port_base + r->templates - 1;
+	last_port = r->c.src_port_base + r->templates - 1;
 	if (last_port > 65535)
 		return -xdp_fail(XDP_ERR_CONFIG,
 				 "config: src_port_base %lld + %lld templates needs source port %lld, past 65535",
-				 (long long)cfg.src_port_base,
+				 (long long)r->c.src_port_base,
 				 (long long)r->templates, (long long)last_port);
 	return 0;
 }
@@ -214,8 +247,8 @@ static int32_t resolve_mss(xdp_json *j, struct run *r)
 		return request_error(j);
 	if (mtu > 65535)
 		mtu = 65535;
-	if (cfg.has_mss)
-		r->mss = cfg.mss;
+	if (r->c.has_mss)
+		r->mss = r->c.mss;
 	else if (mtu)
 		r->mss = mtu - IPV4_LEN - TCP_LEN;
 	else
@@ -239,38 +272,38 @@ static size_t build_syn(uint8_t *f, const struct run *r, uint16_t sport,
 	ip[0] = 0x45;
 	xdp_put_be16(ip + 2, (uint16_t)(IPV4_LEN + tcp_len));
 	xdp_put_be16(ip + 6, 0x4000); /* DF, so ID 0 is fine (RFC 6864) */
-	ip[8] = (uint8_t)cfg.ttl;
+	ip[8] = (uint8_t)r->c.ttl;
 	ip[9] = 6;
-	memcpy(ip + 12, cfg.src_ip, 4);
-	memcpy(ip + 16, cfg.dst_ip, 4);
+	memcpy(ip + 12, r->c.src_ip, 4);
+	memcpy(ip + 16, r->c.dst_ip, 4);
 	xdp_put_be16(ip + 10, xdp_ipv4_checksum(ip, IPV4_LEN));
 
 	xdp_put_be16(tcp, sport);
-	xdp_put_be16(tcp + 2, (uint16_t)cfg.dst_port);
+	xdp_put_be16(tcp + 2, (uint16_t)r->c.dst_port);
 	xdp_put_be32(tcp + 4, seq);
 	tcp[12] = (uint8_t)(tcp_len / 4 << 4);
 	tcp[13] = 0x02; /* SYN */
-	xdp_put_be16(tcp + 14, (uint16_t)cfg.window);
+	xdp_put_be16(tcp + 14, (uint16_t)r->c.window);
 	if (r->mss) {
 		tcp[20] = 2;
 		tcp[21] = MSS_OPT_LEN;
 		xdp_put_be16(tcp + 22, (uint16_t)r->mss);
 	}
-	xdp_put_be16(tcp + 16, xdp_tcp4_checksum(cfg.src_ip, cfg.dst_ip, tcp, tcp_len));
+	xdp_put_be16(tcp + 16, xdp_tcp4_checksum(r->c.src_ip, r->c.dst_ip, tcp, tcp_len));
 	return ETH_LEN + IPV4_LEN + tcp_len;
 }
 
 static void log_run(const struct run *r, size_t frame_len)
 {
-	const uint8_t *s = cfg.src_ip, *d = cfg.dst_ip, *m = r->dst_mac;
+	const uint8_t *s = r->c.src_ip, *d = r->c.dst_ip, *m = r->dst_mac;
 
 	xdp_log(XDP_LOG_INFO,
 		"%lld SYN template(s) %u.%u.%u.%u:%lld-%lld -> %u.%u.%u.%u:%lld, "
 		"%zu-byte frames, mss %lld, dst MAC %02x:%02x:%02x:%02x:%02x:%02x (%s)",
 		(long long)r->templates, s[0], s[1], s[2], s[3],
-		(long long)cfg.src_port_base,
-		(long long)(cfg.src_port_base + r->templates - 1),
-		d[0], d[1], d[2], d[3], (long long)cfg.dst_port, frame_len,
+		(long long)r->c.src_port_base,
+		(long long)(r->c.src_port_base + r->templates - 1),
+		d[0], d[1], d[2], d[3], (long long)r->c.dst_port, frame_len,
 		(long long)r->mss, m[0], m[1], m[2], m[3], m[4], m[5],
 		r->dst_mac_from);
 }
@@ -286,13 +319,14 @@ XDP_EXPORT("plugin_process") int32_t plugin_process(const char *req,
 	size_t frame_len = 0;
 	int32_t rc;
 
-	if (!cfg.ready)
-		return -xdp_fail(XDP_ERR_STATE,
-				 "plugin_process called without a successful plugin_init");
 	if (req_len < 0 || out_cap < 0)
 		return -xdp_fail(XDP_ERR_REQUEST, "request: negative buffer length");
 	if (xdp_json_parse(&j, req, (size_t)req_len))
 		return request_error(&j);
+	r.c = cfg.ready ? cfg : defaults;
+	xdp_request_warn_unknown_keys(&j, config_keys);
+	if ((rc = read_config(&j, &r.c)) || (rc = require_addresses(&r.c)))
+		return -rc;
 	if ((rc = resolve_macs(&j, &r)) || (rc = resolve_count(&j, &r)) ||
 	    (rc = resolve_mss(&j, &r)))
 		return rc;
@@ -300,7 +334,7 @@ XDP_EXPORT("plugin_process") int32_t plugin_process(const char *req,
 	xdp_jw_init(&w, out, (size_t)out_cap);
 	xdp_response_begin(&w);
 	for (int64_t i = 0; i < r.templates; i++) {
-		frame_len = build_syn(frame, &r, (uint16_t)(cfg.src_port_base + i),
+		frame_len = build_syn(frame, &r, (uint16_t)(r.c.src_port_base + i),
 				      ISN_BASE + (uint32_t)i);
 		xdp_response_add(&w, &(xdp_template){
 			.frame = frame,

@@ -1,7 +1,7 @@
 import { NO_DEVICE, type DeviceContext } from '../../src/device/local-device.js';
 import { fromPackageRoot } from '../../src/paths.js';
 import { DEFAULT_LIMITS, type PluginLimits } from '../../src/plugin/plugin-session.js';
-import { generateTemplates, type GeneratedTemplates } from '../../src/plugin/template-generator.js';
+import { generateTemplates, type GeneratedTemplates, type PluginContract } from '../../src/plugin/template-generator.js';
 import type { LogLevel } from '../../src/plugin/protocol.js';
 
 export const fixture = (name: string): string => fromPackageRoot('test', 'fixtures', 'out', `${name}.wasm`);
@@ -15,7 +15,13 @@ export interface Captured {
 
 export async function runPlugin(
   path: string,
-  options: { config?: Record<string, unknown>; limits?: Partial<PluginLimits>; device?: DeviceContext; templates?: number } = {},
+  options: {
+    config?: Record<string, unknown>;
+    limits?: Partial<PluginLimits>;
+    device?: DeviceContext;
+    templates?: number;
+    contract?: PluginContract;
+  } = {},
 ): Promise<GeneratedTemplates & Captured> {
   const captured: Captured = { logs: [], metrics: [], notices: [] };
   const result = await generateTemplates({
@@ -26,6 +32,7 @@ export async function runPlugin(
     templates: options.templates ?? 1,
     device: options.device ?? NO_DEVICE,
     deviceIsReal: false,
+    contract: options.contract ?? 'xdperf',
     listener: {
       log: (level, message) => captured.logs.push({ level, message }),
       metric: (name, value, timestampMs) => captured.metrics.push({ name, value, timestampMs }),

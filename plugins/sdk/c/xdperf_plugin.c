@@ -470,25 +470,57 @@ static void err_append(xdp_json *j, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *const host_keys[] = {
+	"count", "device_mac_addr", "dst_mac_addr", "device_name", "mtu", "queues", NULL,
+};
+
+static bool key_in(const xdp_json_member *m, const char *const *names)
+{
+	for (; *names; names++)
+		if (key_is(m, *names))
+			return true;
+	return false;
+}
+
 int xdp_json_check_keys(xdp_json *j, const char *const *known)
 {
 	for (size_t k = 0; k < j->count; k++) {
 		const xdp_json_member *m = &j->members[k];
-		const char *const *name = known;
 
-		while (*name && !key_is(m, *name))
-			name++;
-		if (*name)
+		if (key_in(m, known))
 			continue;
 		j->err[0] = '\0';
 		err_append(j, "unknown key \"%.*s\" (known:",
 			   (int)(m->key_len < 64 ? m->key_len : 64), m->key);
-		for (name = known; *name; name++)
+		for (const char *const *name = known; *name; name++)
 			err_append(j, "%s %s", name == known ? "" : ",", *name);
 		err_append(j, ")");
 		return -1;
 	}
 	return 0;
+}
+
+int xdp_request_warn_unknown_keys(const xdp_json *j, const char *const *known)
+{
+	char names[512];
+	int ignored = 0;
+
+	for (size_t k = 0; k < j->count; k++) {
+		const xdp_json_member *m = &j->members[k];
+		size_t used = 0;
+
+		if (key_in(m, host_keys) || key_in(m, known))
+			continue;
+		names[0] = '\0';
+		for (const char *const *name = known; *name && used < sizeof names; name++)
+			used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+						 name == known ? "" : ", ", *name);
+		xdp_log(XDP_LOG_WARN,
+			"request key \"%.*s\" ignored: not a config key of this plugin (known keys: %s)",
+			(int)(m->key_len < 64 ? m->key_len : 64), m->key, names);
+		ignored++;
+	}
+	return ignored;
 }
 
 /* Finds key; 0 if absent or null, -1 with a message if not of type want. */

@@ -9,6 +9,14 @@
  *                          char *out, int32_t out_cap);          bytes or -code
  *   void    plugin_cleanup(void);                                optional
  *
+ * plugin_process must not depend on plugin_init having run: the seed's xdperf
+ * host never calls it and passes the user's config inside the request, beside
+ * keys it adds itself. So start plugin_process from the config plugin_init
+ * accepted, or from the defaults when it never did, and read the request's
+ * config keys over it (the request wins) with the same getters: they leave
+ * absent keys alone. Then check the request's keys with
+ * xdp_request_warn_unknown_keys (see tcpsyn.c).
+ *
  * The SDK exports `malloc` and `free` for the host and offers what every
  * plugin needs: logging, metrics, a flat JSON object reader, a bounded JSON
  * response writer, base64, and Internet checksums. It never allocates.
@@ -30,7 +38,6 @@ enum {
 	XDP_ERR_CONFIG = 1,   /* the user's plugin config is wrong */
 	XDP_ERR_REQUEST = 2,  /* the host's request is missing or malformed */
 	XDP_ERR_OVERFLOW = 3, /* the response does not fit in out_cap */
-	XDP_ERR_STATE = 4,    /* plugin_process before a successful plugin_init */
 };
 
 /* ---- logging and metrics ------------------------------------------------ */
@@ -91,6 +98,13 @@ typedef struct {
 int xdp_json_parse(xdp_json *j, const char *src, size_t len);
 /* Fails naming the first key not in `known` (a NULL-terminated list). */
 int xdp_json_check_keys(xdp_json *j, const char *const *known);
+/* For a request: logs a WARN for each key that is neither one the host adds
+ * (count, device_mac_addr, dst_mac_addr, device_name, mtu, queues) nor in
+ * `known`, and returns how many. Not an error, as xdp_json_check_keys makes
+ * one of an unknown config key: a host that passes the config in the request
+ * may add keys of its own there, which a plugin cannot tell from a typo, and
+ * refusing them would leave the plugin unusable in that host. */
+int xdp_request_warn_unknown_keys(const xdp_json *j, const char *const *known);
 /* Copies the decoded string, NUL-terminated; fails if it needs more than cap. */
 int xdp_json_get_string(xdp_json *j, const char *key, char *dst, size_t cap);
 int xdp_json_get_int(xdp_json *j, const char *key, int64_t *out);

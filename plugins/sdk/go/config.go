@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,6 +17,13 @@ import (
 // the keys the host adds to a request are skipped, so config structs must not
 // use their names. Fields absent from data keep their values: set defaults
 // before calling. Errors are worded for the user, naming the offending key.
+//
+// One exception to the rule on unknown keys: when Init runs for a request
+// (see request_config.go), a key that only the request gave and v has no
+// field for is skipped with a warning instead. A host that passes the config
+// in the request may add keys of its own there, which the plugin cannot tell
+// from a typo; refusing them would make the plugin unusable in that host,
+// with nothing the user could change, while the warning still shows a typo.
 func DecodeConfig(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -27,6 +35,7 @@ func DecodeConfig(data []byte, v any) error {
 	for _, k := range hostKeys {
 		delete(obj, k)
 	}
+	skipUnknownRequestKeys(obj, v)
 	rest, err := json.Marshal(obj)
 	if err != nil {
 		return describeConfigError(err, v)
@@ -34,6 +43,18 @@ func DecodeConfig(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(rest))
 	dec.DisallowUnknownFields()
 	return describeConfigError(dec.Decode(v), v)
+}
+
+func skipUnknownRequestKeys(obj map[string]json.RawMessage, v any) {
+	known := knownKeys(v)
+	for _, key := range slices.Sorted(maps.Keys(obj)) {
+		// encoding/json matches keys to fields regardless of case, so this does too.
+		isKnown := slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) })
+		if requestOnlyKeys[key] && !isKnown {
+			Warnf("request key %q ignored: not a config key of this plugin (known keys: %s)", key, strings.Join(known, ", "))
+			delete(obj, key)
+		}
+	}
 }
 
 func describeConfigError(err error, v any) error {

@@ -21,8 +21,9 @@
 //
 //	plugin_init     1  Init returned an error (or no config was expected)
 //	                2  Init panicked
-//	plugin_process -1  the request was not valid, or Process returned an error
-//	               -2  Process panicked
+//	plugin_process -1  the request was not valid, Init refused its config,
+//	                   or Process returned an error
+//	               -2  Process (or Init, run for the request) panicked
 //	               -3  the response did not fit the host's output buffer
 //
 // Built for any other target (go test on the developer's machine) the same

@@ -7,8 +7,12 @@ import (
 
 // Plugin is a plugin's answer to the host's calls.
 type Plugin struct {
-	// Init receives the user's plugin config, a JSON object, once before any
-	// Process call. Nil means the plugin takes no config: any key is an error.
+	// Init receives the user's plugin config, a JSON object, before any
+	// Process call: from plugin_init, and again before a Process whose
+	// request brings config keys that change it, or when plugin_init never
+	// succeeded (see request_config.go), so Init should start from the
+	// plugin's defaults each time. Nil means the plugin takes no config: any
+	// key is an error.
 	Init func(config []byte) error
 	// Process returns the packet templates for one request. Required.
 	Process func(req Request) ([]GeneratorResponse, error)
@@ -28,8 +32,9 @@ var registered *Plugin
 
 // Register installs p as the module's plugin. Call it from an init function:
 // _initialize runs package initialisation, and the host calls plugin_init
-// right after. It panics on misuse, which the plugin's own go test reveals,
-// since init functions run there too.
+// right after (or, like the seed's host, goes straight to plugin_process).
+// It panics on misuse, which the plugin's own go test reveals, since init
+// functions run there too.
 func Register(p Plugin) {
 	if registered != nil {
 		panic("sdk.Register called twice")
@@ -58,21 +63,25 @@ func runInit(config []byte) (code int32) {
 			code = initPanicked
 		}
 	}()
+	initConfig, accepted = nil, nil
 	if registered == nil {
 		Errorf("no plugin registered: the plugin must call sdk.Register from an init function")
 		return initFailed
 	}
-	var err error
-	if registered.Init != nil {
-		err = registered.Init(config)
-	} else {
-		err = DecodeConfig(config, &struct{}{})
-	}
-	if err != nil {
+	if err := callInit(config); err != nil {
 		Errorf("%v", err)
 		return initFailed
 	}
+	initConfig = configObject(config)
+	accepted = initConfig
 	return 0
+}
+
+func callInit(config []byte) error {
+	if registered.Init != nil {
+		return registered.Init(config)
+	}
+	return DecodeConfig(config, &struct{}{})
 }
 
 func runProcess(in, out []byte) (code int32) {
@@ -88,6 +97,10 @@ func runProcess(in, out []byte) (code int32) {
 	req := Request{Raw: in}
 	if err := json.Unmarshal(in, &req); err != nil {
 		Errorf("the host sent a request the plugin cannot read: %v", err)
+		return processFailed
+	}
+	if err := configureFromRequest(in); err != nil {
+		Errorf("%v", err)
 		return processFailed
 	}
 	resps, err := registered.Process(req)
@@ -109,6 +122,7 @@ func runProcess(in, out []byte) (code int32) {
 
 func runCleanup() {
 	defer func() { logPanic(recover()) }()
+	initConfig, accepted = nil, nil
 	if registered != nil && registered.Cleanup != nil {
 		registered.Cleanup()
 	}

@@ -11,14 +11,15 @@ type logLine struct {
 	msg   string
 }
 
-// withPlugin registers p for one test and captures what it logs.
+// withPlugin registers p, with no config accepted yet, for one test and
+// captures what it logs.
 func withPlugin(t *testing.T, p *Plugin) *[]logLine {
 	t.Helper()
 	var logs []logLine
 	savedLog, savedPlugin := writeLog, registered
 	writeLog = func(l level, msg string) { logs = append(logs, logLine{l, msg}) }
-	registered = p
-	t.Cleanup(func() { writeLog, registered = savedLog, savedPlugin })
+	registered, initConfig, accepted = p, nil, nil
+	t.Cleanup(func() { writeLog, registered, initConfig, accepted = savedLog, savedPlugin, nil, nil })
 	return &logs
 }
 

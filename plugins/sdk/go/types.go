@@ -1,8 +1,9 @@
 package sdk
 
 // Request is what the host passes to plugin_process: the user's plugin
-// config merged with the keys below, which the host adds. Read the config
-// part with DecodeConfig(req.Raw, &cfg), or keep what Init decoded.
+// config merged with the keys below, which the host adds. For the config
+// part, keep what Init decoded: the SDK has already run Init with the
+// request's config keys when they change the config.
 type Request struct {
 	// Count is how many templates the user wants; 0 leaves it to the plugin.
 	Count int `json:"count"`
