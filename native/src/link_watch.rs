@@ -74,6 +74,9 @@ pub fn verdict_of(state: &LinkState) -> Option<Verdict> {
 #[derive(Debug, Default)]
 pub struct LinkWatch {
     no_carrier_since_ns: Option<u64>,
+    /// A deleted interface is first set down; seen down on two looks in a
+    /// row, it was set down, not deleted.
+    seen_down: bool,
     previous: Progress,
     /// Since when, and from which error count, sends have only failed.
     failing_since: Option<(u64, u64)>,
@@ -87,6 +90,10 @@ impl LinkWatch {
         state: &LinkState,
         progress: Progress,
     ) -> Option<Verdict> {
+        let was_down = std::mem::replace(
+            &mut self.seen_down,
+            matches!(state, LinkState::AdminDown(_)),
+        );
         match state {
             LinkState::NoCarrier => {
                 let since = *self.no_carrier_since_ns.get_or_insert(now_ns);
@@ -95,7 +102,9 @@ impl LinkWatch {
                 }
             }
             LinkState::Up => self.no_carrier_since_ns = None,
-            LinkState::AdminDown(_) | LinkState::Gone => return verdict_of(state),
+            LinkState::AdminDown(_) if was_down => return Some(Verdict::Down),
+            LinkState::AdminDown(_) => return None,
+            LinkState::Gone => return Some(Verdict::Gone),
         }
         if progress.delivered > self.previous.delivered {
             self.failing_since = None;
@@ -133,10 +142,19 @@ mod tests {
             watch.observe(50 * MS, &LinkState::Gone, progress(20, 0)),
             Some(Verdict::Gone)
         );
+        // Down on two looks in a row: set down. Down, then gone: deleted.
+        let down = LinkState::AdminDown("xdperf0".into());
         let mut watch = LinkWatch::default();
+        assert_eq!(watch.observe(0, &down, progress(0, 0)), None);
         assert_eq!(
-            watch.observe(0, &LinkState::AdminDown("xdperf0".into()), progress(0, 0)),
+            watch.observe(50 * MS, &down, progress(0, 0)),
             Some(Verdict::Down)
+        );
+        let mut watch = LinkWatch::default();
+        assert_eq!(watch.observe(0, &down, progress(0, 0)), None);
+        assert_eq!(
+            watch.observe(50 * MS, &LinkState::Gone, progress(0, 0)),
+            Some(Verdict::Gone)
         );
     }
 

@@ -46,12 +46,17 @@ export function verdictMessage(ifname: string, state: LinkState, failedSends?: n
 
 export class LinkWatch {
   private noCarrierSinceNs: number | undefined;
+  /** A deleted interface is first set down; seen down on two looks in a row, it was set down. */
+  private seenDown = false;
   private previous: Progress = { delivered: 0, errors: 0 };
   private failingSince: { ns: number; errors: number } | undefined;
 
   /** One look at `nowNs`: the message that ends the run, if it must end. */
   observe(ifname: string, nowNs: number, state: LinkState, progress: Progress): string | undefined {
-    if (state === 'gone' || state === 'down') return verdictMessage(ifname, state);
+    const wasDown = this.seenDown;
+    this.seenDown = state === 'down';
+    if (state === 'gone' || (state === 'down' && wasDown)) return verdictMessage(ifname, state);
+    if (state === 'down') return undefined;
     if (state === 'no-carrier') {
       this.noCarrierSinceNs ??= nowNs;
       if (nowNs - this.noCarrierSinceNs >= NO_CARRIER_GRACE_NS) return verdictMessage(ifname, state);
