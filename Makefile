@@ -85,6 +85,11 @@ bench-plugins: build
 bench: build
 	@scripts/bench.sh
 
+# Memory and file descriptors of a long max-rate run (default 30 minutes; SOAK_MINUTES=N).
+.PHONY: soak
+soak: build
+	@scripts/soak.sh $(or $(SOAK_MINUTES),30)
+
 # --- the README's main job -----------------------------------------------------
 demo: deps
 	$(MAKE) build
