@@ -79,36 +79,36 @@ struct run {
 
 /* ---- config ----------------------------------------------------------------- */
 
-static int32_t config_error(const xdp_json *j)
+static int32_t config_error(const xdperf_json *j)
 {
-	return xdp_fail(XDP_ERR_CONFIG, "config: %s", j->err);
+	return xdperf_fail(XDPERF_ERR_CONFIG, "config: %s", j->err);
 }
 
 /* The readers below leave a field alone when its key is absent, so reading a
  * request over a config keeps what the request does not say; *given is set
  * only when the key is there. */
 
-static int32_t read_ipv4(xdp_json *j, const char *key, uint8_t out[4], bool *given)
+static int32_t read_ipv4(xdperf_json *j, const char *key, uint8_t out[4], bool *given)
 {
 	char s[64];
-	int rc = xdp_json_get_string(j, key, s, sizeof s);
+	int rc = xdperf_json_get_string(j, key, s, sizeof s);
 
 	if (rc < 0)
 		return config_error(j);
 	if (rc == 0)
 		return 0;
-	if (!xdp_parse_ipv4(s, out))
-		return xdp_fail(XDP_ERR_CONFIG,
+	if (!xdperf_parse_ipv4(s, out))
+		return xdperf_fail(XDPERF_ERR_CONFIG,
 				"config: %s \"%s\" is not an IPv4 address like 192.0.2.1",
 				key, s);
 	*given = true;
 	return 0;
 }
 
-static int32_t read_int(xdp_json *j, const char *key, int64_t min, int64_t max,
+static int32_t read_int(xdperf_json *j, const char *key, int64_t min, int64_t max,
 			int64_t *out, bool *given)
 {
-	int rc = xdp_json_get_int_range(j, key, min, max, out);
+	int rc = xdperf_json_get_int_range(j, key, min, max, out);
 
 	if (rc < 0)
 		return config_error(j);
@@ -117,24 +117,24 @@ static int32_t read_int(xdp_json *j, const char *key, int64_t min, int64_t max,
 	return 0;
 }
 
-static int32_t read_dst_mac(xdp_json *j, struct config *c)
+static int32_t read_dst_mac(xdperf_json *j, struct config *c)
 {
 	char s[64];
-	int rc = xdp_json_get_string(j, "dst_mac", s, sizeof s);
+	int rc = xdperf_json_get_string(j, "dst_mac", s, sizeof s);
 
 	if (rc < 0)
 		return config_error(j);
 	if (rc == 0)
 		return 0;
-	if (!xdp_parse_mac(s, c->dst_mac))
-		return xdp_fail(XDP_ERR_CONFIG,
+	if (!xdperf_parse_mac(s, c->dst_mac))
+		return xdperf_fail(XDPERF_ERR_CONFIG,
 				"config: dst_mac \"%s\" is not a MAC address like aa:bb:cc:dd:ee:ff",
 				s);
 	c->has_dst_mac = true;
 	return 0;
 }
 
-static int32_t read_config(xdp_json *j, struct config *c)
+static int32_t read_config(xdperf_json *j, struct config *c)
 {
 	int32_t rc;
 
@@ -154,7 +154,7 @@ static int32_t require_address(bool given, const char *key)
 {
 	if (given)
 		return 0;
-	return xdp_fail(XDP_ERR_CONFIG,
+	return xdperf_fail(XDPERF_ERR_CONFIG,
 			"config: %s is required, e.g. \"%s\": \"192.0.2.1\"",
 			key, key);
 }
@@ -169,16 +169,16 @@ static int32_t require_addresses(const struct config *c)
 	return 0;
 }
 
-XDP_EXPORT("plugin_init") int32_t plugin_init(const char *json, int32_t len)
+XDPERF_EXPORT("plugin_init") int32_t plugin_init(const char *json, int32_t len)
 {
 	struct config c = defaults;
-	xdp_json j;
+	xdperf_json j;
 	int32_t rc;
 
 	cfg.ready = false;
 	if (len < 0)
-		return xdp_fail(XDP_ERR_CONFIG, "config: negative length %d", (int)len);
-	if (xdp_json_parse(&j, json, (size_t)len) || xdp_json_check_keys(&j, config_keys))
+		return xdperf_fail(XDPERF_ERR_CONFIG, "config: negative length %d", (int)len);
+	if (xdperf_json_parse(&j, json, (size_t)len) || xdperf_json_check_keys(&j, config_keys))
 		return config_error(&j);
 	if ((rc = read_config(&j, &c)) || (rc = require_addresses(&c)))
 		return rc;
@@ -189,26 +189,26 @@ XDP_EXPORT("plugin_init") int32_t plugin_init(const char *json, int32_t len)
 
 /* ---- request ------------------------------------------------------------------- */
 
-static int32_t request_error(const xdp_json *j)
+static int32_t request_error(const xdperf_json *j)
 {
-	return -xdp_fail(XDP_ERR_REQUEST, "request: %s", j->err);
+	return -xdperf_fail(XDPERF_ERR_REQUEST, "request: %s", j->err);
 }
 
-static int32_t resolve_macs(xdp_json *j, struct run *r)
+static int32_t resolve_macs(xdperf_json *j, struct run *r)
 {
-	int rc = xdp_json_get_bytes(j, "device_mac_addr", r->src_mac, 6);
+	int rc = xdperf_json_get_bytes(j, "device_mac_addr", r->src_mac, 6);
 
 	if (rc < 0)
 		return request_error(j);
 	if (rc == 0)
-		return -xdp_fail(XDP_ERR_REQUEST,
+		return -xdperf_fail(XDPERF_ERR_REQUEST,
 				 "request: device_mac_addr is missing (the host should send it)");
 	if (r->c.has_dst_mac) {
 		memcpy(r->dst_mac, r->c.dst_mac, 6);
 		r->dst_mac_from = "config dst_mac";
 		return 0;
 	}
-	rc = xdp_json_get_bytes(j, "dst_mac_addr", r->dst_mac, 6);
+	rc = xdperf_json_get_bytes(j, "dst_mac_addr", r->dst_mac, 6);
 	if (rc < 0)
 		return request_error(j);
 	if (rc > 0) {
@@ -220,17 +220,17 @@ static int32_t resolve_macs(xdp_json *j, struct run *r)
 	return 0;
 }
 
-static int32_t resolve_count(xdp_json *j, struct run *r)
+static int32_t resolve_count(xdperf_json *j, struct run *r)
 {
 	int64_t last_port;
 
 	/* An absent count (an older host) means one template. */
 	r->templates = 1;
-	if (xdp_json_get_int_range(j, "count", 1, MAX_TEMPLATES, &r->templates) < 0)
+	if (xdperf_json_get_int_range(j, "count", 1, MAX_TEMPLATES, &r->templates) < 0)
 		return request_error(j);
 	last_port = r->c.src_port_base + r->templates - 1;
 	if (last_port > 65535)
-		return -xdp_fail(XDP_ERR_CONFIG,
+		return -xdperf_fail(XDPERF_ERR_CONFIG,
 				 "config: src_port_base %lld + %lld templates needs source port %lld, past 65535",
 				 (long long)r->c.src_port_base,
 				 (long long)r->templates, (long long)last_port);
@@ -239,11 +239,11 @@ static int32_t resolve_count(xdp_json *j, struct run *r)
 
 /* Loopback's MTU is 65536, above the largest IPv4 datagram (65535), so the
  * MTU is clamped to that rather than refused. */
-static int32_t resolve_mss(xdp_json *j, struct run *r)
+static int32_t resolve_mss(xdperf_json *j, struct run *r)
 {
 	int64_t mtu = 0;
 
-	if (xdp_json_get_int_range(j, "mtu", 68, INT32_MAX, &mtu) < 0)
+	if (xdperf_json_get_int_range(j, "mtu", 68, INT32_MAX, &mtu) < 0)
 		return request_error(j);
 	if (mtu > 65535)
 		mtu = 65535;
@@ -267,29 +267,29 @@ static size_t build_syn(uint8_t *f, const struct run *r, uint16_t sport,
 	memset(f, 0, MAX_FRAME);
 	memcpy(f, r->dst_mac, 6);
 	memcpy(f + 6, r->src_mac, 6);
-	xdp_put_be16(f + 12, 0x0800);
+	xdperf_put_be16(f + 12, 0x0800);
 
 	ip[0] = 0x45;
-	xdp_put_be16(ip + 2, (uint16_t)(IPV4_LEN + tcp_len));
-	xdp_put_be16(ip + 6, 0x4000); /* DF, so ID 0 is fine (RFC 6864) */
+	xdperf_put_be16(ip + 2, (uint16_t)(IPV4_LEN + tcp_len));
+	xdperf_put_be16(ip + 6, 0x4000); /* DF, so ID 0 is fine (RFC 6864) */
 	ip[8] = (uint8_t)r->c.ttl;
 	ip[9] = 6;
 	memcpy(ip + 12, r->c.src_ip, 4);
 	memcpy(ip + 16, r->c.dst_ip, 4);
-	xdp_put_be16(ip + 10, xdp_ipv4_checksum(ip, IPV4_LEN));
+	xdperf_put_be16(ip + 10, xdperf_ipv4_checksum(ip, IPV4_LEN));
 
-	xdp_put_be16(tcp, sport);
-	xdp_put_be16(tcp + 2, (uint16_t)r->c.dst_port);
-	xdp_put_be32(tcp + 4, seq);
+	xdperf_put_be16(tcp, sport);
+	xdperf_put_be16(tcp + 2, (uint16_t)r->c.dst_port);
+	xdperf_put_be32(tcp + 4, seq);
 	tcp[12] = (uint8_t)(tcp_len / 4 << 4);
 	tcp[13] = 0x02; /* SYN */
-	xdp_put_be16(tcp + 14, (uint16_t)r->c.window);
+	xdperf_put_be16(tcp + 14, (uint16_t)r->c.window);
 	if (r->mss) {
 		tcp[20] = 2;
 		tcp[21] = MSS_OPT_LEN;
-		xdp_put_be16(tcp + 22, (uint16_t)r->mss);
+		xdperf_put_be16(tcp + 22, (uint16_t)r->mss);
 	}
-	xdp_put_be16(tcp + 16, xdp_tcp4_checksum(r->c.src_ip, r->c.dst_ip, tcp, tcp_len));
+	xdperf_put_be16(tcp + 16, xdperf_tcp4_checksum(r->c.src_ip, r->c.dst_ip, tcp, tcp_len));
 	return ETH_LEN + IPV4_LEN + tcp_len;
 }
 
@@ -297,7 +297,7 @@ static void log_run(const struct run *r, size_t frame_len)
 {
 	const uint8_t *s = r->c.src_ip, *d = r->c.dst_ip, *m = r->dst_mac;
 
-	xdp_log(XDP_LOG_INFO,
+	xdperf_log(XDPERF_LOG_INFO,
 		"%lld SYN template(s) %u.%u.%u.%u:%lld-%lld -> %u.%u.%u.%u:%lld, "
 		"%zu-byte frames, mss %lld, dst MAC %02x:%02x:%02x:%02x:%02x:%02x (%s)",
 		(long long)r->templates, s[0], s[1], s[2], s[3],
@@ -308,52 +308,52 @@ static void log_run(const struct run *r, size_t frame_len)
 		r->dst_mac_from);
 }
 
-XDP_EXPORT("plugin_process") int32_t plugin_process(const char *req,
+XDPERF_EXPORT("plugin_process") int32_t plugin_process(const char *req,
 						    int32_t req_len, char *out,
 						    int32_t out_cap)
 {
-	xdp_json j;
-	xdp_json_writer w;
+	xdperf_json j;
+	xdperf_json_writer w;
 	struct run r;
 	uint8_t frame[MAX_FRAME];
 	size_t frame_len = 0;
 	int32_t rc;
 
 	if (req_len < 0 || out_cap < 0)
-		return -xdp_fail(XDP_ERR_REQUEST, "request: negative buffer length");
-	if (xdp_json_parse(&j, req, (size_t)req_len))
+		return -xdperf_fail(XDPERF_ERR_REQUEST, "request: negative buffer length");
+	if (xdperf_json_parse(&j, req, (size_t)req_len))
 		return request_error(&j);
 	r.c = cfg.ready ? cfg : defaults;
-	xdp_request_warn_unknown_keys(&j, config_keys);
+	xdperf_request_warn_unknown_keys(&j, config_keys);
 	if ((rc = read_config(&j, &r.c)) || (rc = require_addresses(&r.c)))
 		return -rc;
 	if ((rc = resolve_macs(&j, &r)) || (rc = resolve_count(&j, &r)) ||
 	    (rc = resolve_mss(&j, &r)))
 		return rc;
 
-	xdp_jw_init(&w, out, (size_t)out_cap);
-	xdp_response_begin(&w);
+	xdperf_jw_init(&w, out, (size_t)out_cap);
+	xdperf_response_begin(&w);
 	for (int64_t i = 0; i < r.templates; i++) {
 		frame_len = build_syn(frame, &r, (uint16_t)(r.c.src_port_base + i),
 				      ISN_BASE + (uint32_t)i);
-		xdp_response_add(&w, &(xdp_template){
+		xdperf_response_add(&w, &(xdperf_template){
 			.frame = frame,
 			.length = frame_len,
 			.packet_count = 1,
 			.tags = tags,
 		});
 	}
-	rc = xdp_response_end(&w);
+	rc = xdperf_response_end(&w);
 	if (rc < 0)
 		return rc;
 	log_run(&r, frame_len);
-	xdp_metric("templates", (double)r.templates);
+	xdperf_metric("templates", (double)r.templates);
 	return rc;
 }
 
 /* Nothing is allocated; forgetting the config stops a reused instance from
  * producing frames for a configuration it was not given. */
-XDP_EXPORT("plugin_cleanup") void plugin_cleanup(void)
+XDPERF_EXPORT("plugin_cleanup") void plugin_cleanup(void)
 {
 	cfg = (struct config){ 0 };
 }

@@ -10,12 +10,12 @@
 
 /* ---- exports the host needs to place inputs and the output buffer --------- */
 
-XDP_EXPORT("malloc") void *xdp_export_malloc(size_t size)
+XDPERF_EXPORT("malloc") void *xdperf_export_malloc(size_t size)
 {
 	return malloc(size);
 }
 
-XDP_EXPORT("free") void xdp_export_free(void *ptr)
+XDPERF_EXPORT("free") void xdperf_export_free(void *ptr)
 {
 	free(ptr);
 }
@@ -34,10 +34,10 @@ static void vlog(int level, const char *fmt, va_list ap)
 		n = (int)sizeof line - 1;
 		memcpy(line + n - 3, "...", 3);
 	}
-	xdp_host_log(level, line, n);
+	xdperf_host_log(level, line, n);
 }
 
-void xdp_log(int level, const char *fmt, ...)
+void xdperf_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,24 +46,24 @@ void xdp_log(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-int32_t xdp_fail(int32_t code, const char *fmt, ...)
+int32_t xdperf_fail(int32_t code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(XDP_LOG_ERROR, fmt, ap);
+	vlog(XDPERF_LOG_ERROR, fmt, ap);
 	va_end(ap);
 	return code;
 }
 
-void xdp_metric(const char *name, double value)
+void xdperf_metric(const char *name, double value)
 {
 	struct timespec ts;
 	int64_t ns = 0;
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
 		ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	xdp_host_report_metric(name, (int32_t)strlen(name), value, ns);
+	xdperf_host_report_metric(name, (int32_t)strlen(name), value, ns);
 }
 
 /* ---- JSON reader ------------------------------------------------------------ */
@@ -72,7 +72,7 @@ typedef struct {
 	const char *s;
 	size_t len;
 	size_t pos;
-	xdp_json *j;
+	xdperf_json *j;
 } parser;
 
 static int syntax_error(parser *p, const char *what)
@@ -191,7 +191,7 @@ static int parse_object(parser *p, int depth);
 static int parse_array(parser *p, int depth);
 
 /* Parses any value; for strings, [*start, *n) excludes the quotes. */
-static int parse_value(parser *p, int depth, xdp_json_member *v)
+static int parse_value(parser *p, int depth, xdperf_json_member *v)
 {
 	size_t begin;
 	int rc;
@@ -199,37 +199,37 @@ static int parse_value(parser *p, int depth, xdp_json_member *v)
 	skip_ws(p);
 	if (p->pos >= p->len)
 		return syntax_error(p, "expected a value");
-	if (depth > XDP_JSON_MAX_DEPTH)
+	if (depth > XDPERF_JSON_MAX_DEPTH)
 		return syntax_error(p, "nested too deeply");
 	begin = p->pos;
 	switch (p->s[p->pos]) {
 	case '"':
-		v->type = XDP_JSON_STRING;
+		v->type = XDPERF_JSON_STRING;
 		return parse_string(p, &v->val, &v->val_len);
 	case '{':
-		v->type = XDP_JSON_OBJECT;
+		v->type = XDPERF_JSON_OBJECT;
 		rc = parse_object(p, depth + 1);
 		break;
 	case '[':
-		v->type = XDP_JSON_ARRAY;
+		v->type = XDPERF_JSON_ARRAY;
 		rc = parse_array(p, depth + 1);
 		break;
 	case 't':
-		v->type = XDP_JSON_BOOL;
+		v->type = XDPERF_JSON_BOOL;
 		rc = parse_literal(p, "true");
 		break;
 	case 'f':
-		v->type = XDP_JSON_BOOL;
+		v->type = XDPERF_JSON_BOOL;
 		rc = parse_literal(p, "false");
 		break;
 	case 'n':
-		v->type = XDP_JSON_NULL;
+		v->type = XDPERF_JSON_NULL;
 		rc = parse_literal(p, "null");
 		break;
 	case '-':
 	case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
-		v->type = XDP_JSON_NUMBER;
+		v->type = XDPERF_JSON_NUMBER;
 		rc = parse_number(p);
 		break;
 	default:
@@ -242,7 +242,7 @@ static int parse_value(parser *p, int depth, xdp_json_member *v)
 
 static int parse_array(parser *p, int depth)
 {
-	xdp_json_member ignored;
+	xdperf_json_member ignored;
 
 	p->pos++;
 	skip_ws(p);
@@ -360,7 +360,7 @@ static str_iter iter(const char *s, size_t n)
 	return (str_iter){ .s = s, .n = n };
 }
 
-static bool same_key(const xdp_json_member *a, const xdp_json_member *b)
+static bool same_key(const xdperf_json_member *a, const xdperf_json_member *b)
 {
 	str_iter x = iter(a->key, a->key_len), y = iter(b->key, b->key_len);
 	int c;
@@ -374,7 +374,7 @@ static bool same_key(const xdp_json_member *a, const xdp_json_member *b)
 }
 
 /* name is plain text, not JSON, so it is compared byte for byte. */
-static bool key_is(const xdp_json_member *m, const char *name)
+static bool key_is(const xdperf_json_member *m, const char *name)
 {
 	str_iter it = iter(m->key, m->key_len);
 	int c;
@@ -385,9 +385,9 @@ static bool key_is(const xdp_json_member *m, const char *name)
 	return *name == '\0';
 }
 
-static int add_member(parser *p, const xdp_json_member *m)
+static int add_member(parser *p, const xdperf_json_member *m)
 {
-	xdp_json *j = p->j;
+	xdperf_json *j = p->j;
 
 	for (size_t k = 0; k < j->count; k++) {
 		if (same_key(&j->members[k], m)) {
@@ -396,9 +396,9 @@ static int add_member(parser *p, const xdp_json_member *m)
 			return -1;
 		}
 	}
-	if (j->count == XDP_JSON_MAX_MEMBERS) {
+	if (j->count == XDPERF_JSON_MAX_MEMBERS) {
 		snprintf(j->err, sizeof j->err, "more than %d top-level keys",
-			 XDP_JSON_MAX_MEMBERS);
+			 XDPERF_JSON_MAX_MEMBERS);
 		return -1;
 	}
 	j->members[j->count++] = *m;
@@ -408,7 +408,7 @@ static int add_member(parser *p, const xdp_json_member *m)
 /* Only the top-level object (depth 0) is indexed; deeper ones are checked. */
 static int parse_object(parser *p, int depth)
 {
-	xdp_json_member m;
+	xdperf_json_member m;
 
 	p->pos++;
 	skip_ws(p);
@@ -441,7 +441,7 @@ static int parse_object(parser *p, int depth)
 	}
 }
 
-int xdp_json_parse(xdp_json *j, const char *src, size_t len)
+int xdperf_json_parse(xdperf_json *j, const char *src, size_t len)
 {
 	parser p = { .s = src, .len = len, .j = j };
 
@@ -460,7 +460,7 @@ int xdp_json_parse(xdp_json *j, const char *src, size_t len)
 
 /* Appends to j->err, silently cut at its size: it is a message, not data. */
 __attribute__((format(printf, 2, 3)))
-static void err_append(xdp_json *j, const char *fmt, ...)
+static void err_append(xdperf_json *j, const char *fmt, ...)
 {
 	size_t used = strlen(j->err);
 	va_list ap;
@@ -474,7 +474,7 @@ static const char *const host_keys[] = {
 	"count", "device_mac_addr", "dst_mac_addr", "device_name", "mtu", "queues", NULL,
 };
 
-static bool key_in(const xdp_json_member *m, const char *const *names)
+static bool key_in(const xdperf_json_member *m, const char *const *names)
 {
 	for (; *names; names++)
 		if (key_is(m, *names))
@@ -482,10 +482,10 @@ static bool key_in(const xdp_json_member *m, const char *const *names)
 	return false;
 }
 
-int xdp_json_check_keys(xdp_json *j, const char *const *known)
+int xdperf_json_check_keys(xdperf_json *j, const char *const *known)
 {
 	for (size_t k = 0; k < j->count; k++) {
-		const xdp_json_member *m = &j->members[k];
+		const xdperf_json_member *m = &j->members[k];
 
 		if (key_in(m, known))
 			continue;
@@ -500,13 +500,13 @@ int xdp_json_check_keys(xdp_json *j, const char *const *known)
 	return 0;
 }
 
-int xdp_request_warn_unknown_keys(const xdp_json *j, const char *const *known)
+int xdperf_request_warn_unknown_keys(const xdperf_json *j, const char *const *known)
 {
 	char names[512];
 	int ignored = 0;
 
 	for (size_t k = 0; k < j->count; k++) {
-		const xdp_json_member *m = &j->members[k];
+		const xdperf_json_member *m = &j->members[k];
 		size_t used = 0;
 
 		if (key_in(m, host_keys) || key_in(m, known))
@@ -515,7 +515,7 @@ int xdp_request_warn_unknown_keys(const xdp_json *j, const char *const *known)
 		for (const char *const *name = known; *name && used < sizeof names; name++)
 			used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
 						 name == known ? "" : ", ", *name);
-		xdp_log(XDP_LOG_WARN,
+		xdperf_log(XDPERF_LOG_WARN,
 			"request key \"%.*s\" ignored: not a config key of this plugin (known keys: %s)",
 			(int)(m->key_len < 64 ? m->key_len : 64), m->key, names);
 		ignored++;
@@ -524,15 +524,15 @@ int xdp_request_warn_unknown_keys(const xdp_json *j, const char *const *known)
 }
 
 /* Finds key; 0 if absent or null, -1 with a message if not of type want. */
-static int lookup(xdp_json *j, const char *key, xdp_json_type want,
-		  const char *want_name, const xdp_json_member **out)
+static int lookup(xdperf_json *j, const char *key, xdperf_json_type want,
+		  const char *want_name, const xdperf_json_member **out)
 {
 	for (size_t k = 0; k < j->count; k++) {
-		const xdp_json_member *m = &j->members[k];
+		const xdperf_json_member *m = &j->members[k];
 
 		if (!key_is(m, key))
 			continue;
-		if (m->type == XDP_JSON_NULL)
+		if (m->type == XDPERF_JSON_NULL)
 			return 0;
 		if (m->type != want) {
 			snprintf(j->err, sizeof j->err, "%s must be %s", key,
@@ -545,10 +545,10 @@ static int lookup(xdp_json *j, const char *key, xdp_json_type want,
 	return 0;
 }
 
-int xdp_json_get_string(xdp_json *j, const char *key, char *dst, size_t cap)
+int xdperf_json_get_string(xdperf_json *j, const char *key, char *dst, size_t cap)
 {
-	const xdp_json_member *m;
-	int rc = lookup(j, key, XDP_JSON_STRING, "a string", &m);
+	const xdperf_json_member *m;
+	int rc = lookup(j, key, XDPERF_JSON_STRING, "a string", &m);
 	str_iter it;
 	size_t n = 0;
 	int c;
@@ -574,10 +574,10 @@ int xdp_json_get_string(xdp_json *j, const char *key, char *dst, size_t cap)
 	return 1;
 }
 
-int xdp_json_get_int(xdp_json *j, const char *key, int64_t *out)
+int xdperf_json_get_int(xdperf_json *j, const char *key, int64_t *out)
 {
-	const xdp_json_member *m;
-	int rc = lookup(j, key, XDP_JSON_NUMBER, "an integer", &m);
+	const xdperf_json_member *m;
+	int rc = lookup(j, key, XDPERF_JSON_NUMBER, "an integer", &m);
 	bool neg;
 	uint64_t mag = 0, limit;
 	size_t k;
@@ -607,11 +607,11 @@ int xdp_json_get_int(xdp_json *j, const char *key, int64_t *out)
 	return 1;
 }
 
-int xdp_json_get_int_range(xdp_json *j, const char *key, int64_t min,
+int xdperf_json_get_int_range(xdperf_json *j, const char *key, int64_t min,
 			   int64_t max, int64_t *out)
 {
 	int64_t v;
-	int rc = xdp_json_get_int(j, key, &v);
+	int rc = xdperf_json_get_int(j, key, &v);
 
 	if (rc <= 0)
 		return rc;
@@ -625,25 +625,25 @@ int xdp_json_get_int_range(xdp_json *j, const char *key, int64_t min,
 	return 1;
 }
 
-int xdp_json_get_bool(xdp_json *j, const char *key, bool *out)
+int xdperf_json_get_bool(xdperf_json *j, const char *key, bool *out)
 {
-	const xdp_json_member *m;
-	int rc = lookup(j, key, XDP_JSON_BOOL, "true or false", &m);
+	const xdperf_json_member *m;
+	int rc = lookup(j, key, XDPERF_JSON_BOOL, "true or false", &m);
 
 	if (rc > 0)
 		*out = m->val[0] == 't';
 	return rc;
 }
 
-int xdp_json_get_bytes(xdp_json *j, const char *key, uint8_t *dst, size_t len)
+int xdperf_json_get_bytes(xdperf_json *j, const char *key, uint8_t *dst, size_t len)
 {
-	const xdp_json_member *m;
-	int rc = lookup(j, key, XDP_JSON_STRING, "a base64 string", &m);
+	const xdperf_json_member *m;
+	int rc = lookup(j, key, XDPERF_JSON_STRING, "a base64 string", &m);
 
 	if (rc <= 0)
 		return rc;
 	/* Standard base64 never needs escapes, so the raw text is the value. */
-	if (xdp_b64_decode(m->val, m->val_len, dst, len) != (long)len) {
+	if (xdperf_b64_decode(m->val, m->val_len, dst, len) != (long)len) {
 		snprintf(j->err, sizeof j->err,
 			 "%s must be %zu bytes in base64", key, len);
 		return -1;
@@ -653,13 +653,13 @@ int xdp_json_get_bytes(xdp_json *j, const char *key, uint8_t *dst, size_t len)
 
 /* ---- JSON writer -------------------------------------------------------------- */
 
-void xdp_jw_init(xdp_json_writer *w, char *buf, size_t cap)
+void xdperf_jw_init(xdperf_json_writer *w, char *buf, size_t cap)
 {
-	*w = (xdp_json_writer){ .buf = buf, .cap = cap };
+	*w = (xdperf_json_writer){ .buf = buf, .cap = cap };
 }
 
 /* Reserves n bytes, or marks overflow and returns NULL. */
-static char *reserve(xdp_json_writer *w, size_t n)
+static char *reserve(xdperf_json_writer *w, size_t n)
 {
 	char *p;
 
@@ -672,7 +672,7 @@ static char *reserve(xdp_json_writer *w, size_t n)
 	return p;
 }
 
-void xdp_jw_raw(xdp_json_writer *w, const char *s, size_t len)
+void xdperf_jw_raw(xdperf_json_writer *w, const char *s, size_t len)
 {
 	char *p = reserve(w, len);
 
@@ -680,35 +680,35 @@ void xdp_jw_raw(xdp_json_writer *w, const char *s, size_t len)
 		memcpy(p, s, len);
 }
 
-void xdp_jw_literal(xdp_json_writer *w, const char *s)
+void xdperf_jw_literal(xdperf_json_writer *w, const char *s)
 {
-	xdp_jw_raw(w, s, strlen(s));
+	xdperf_jw_raw(w, s, strlen(s));
 }
 
-void xdp_jw_string(xdp_json_writer *w, const char *s, size_t len)
+void xdperf_jw_string(xdperf_json_writer *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	xdp_jw_raw(w, "\"", 1);
+	xdperf_jw_raw(w, "\"", 1);
 	for (size_t k = 0; k < len; k++) {
 		unsigned char c = (unsigned char)s[k];
 
 		if (c == '"' || c == '\\') {
 			char esc[2] = { '\\', (char)c };
 
-			xdp_jw_raw(w, esc, 2);
+			xdperf_jw_raw(w, esc, 2);
 		} else if (c < 0x20) {
 			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-			xdp_jw_raw(w, esc, 6);
+			xdperf_jw_raw(w, esc, 6);
 		} else {
-			xdp_jw_raw(w, (const char *)&c, 1);
+			xdperf_jw_raw(w, (const char *)&c, 1);
 		}
 	}
-	xdp_jw_raw(w, "\"", 1);
+	xdperf_jw_raw(w, "\"", 1);
 }
 
-void xdp_jw_uint(xdp_json_writer *w, uint64_t v)
+void xdperf_jw_uint(xdperf_json_writer *w, uint64_t v)
 {
 	char digits[20];
 	size_t n = sizeof digits;
@@ -717,60 +717,60 @@ void xdp_jw_uint(xdp_json_writer *w, uint64_t v)
 		digits[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	xdp_jw_raw(w, digits + n, sizeof digits - n);
+	xdperf_jw_raw(w, digits + n, sizeof digits - n);
 }
 
-void xdp_jw_base64(xdp_json_writer *w, const uint8_t *data, size_t len)
+void xdperf_jw_base64(xdperf_json_writer *w, const uint8_t *data, size_t len)
 {
 	size_t enc;
 	char *p;
 
-	/* Checked before xdp_b64_encoded_len so a huge len cannot wrap it. */
+	/* Checked before xdperf_b64_encoded_len so a huge len cannot wrap it. */
 	if (len / 3 >= w->cap / 4) {
 		w->overflow = true;
 		return;
 	}
-	enc = xdp_b64_encoded_len(len);
+	enc = xdperf_b64_encoded_len(len);
 	p = reserve(w, enc + 2);
 	if (!p)
 		return;
 	p[0] = '"';
-	xdp_b64_encode(data, len, p + 1, enc);
+	xdperf_b64_encode(data, len, p + 1, enc);
 	p[enc + 1] = '"';
 }
 
-void xdp_response_begin(xdp_json_writer *w)
+void xdperf_response_begin(xdperf_json_writer *w)
 {
 	w->items = 0;
-	xdp_jw_raw(w, "[", 1);
+	xdperf_jw_raw(w, "[", 1);
 }
 
-void xdp_response_add(xdp_json_writer *w, const xdp_template *t)
+void xdperf_response_add(xdperf_json_writer *w, const xdperf_template *t)
 {
 	if (w->items++)
-		xdp_jw_raw(w, ",", 1);
-	xdp_jw_literal(w, "{\"template\":{\"base_packet\":{\"data\":");
-	xdp_jw_base64(w, t->frame, t->length);
-	xdp_jw_literal(w, ",\"length\":");
-	xdp_jw_uint(w, t->length);
-	xdp_jw_literal(w, "}},\"metadata\":{\"packet_count\":");
-	xdp_jw_uint(w, t->packet_count);
-	xdp_jw_literal(w, ",\"rate_pps\":");
-	xdp_jw_uint(w, t->rate_pps);
-	xdp_jw_literal(w, ",\"tags\":[");
+		xdperf_jw_raw(w, ",", 1);
+	xdperf_jw_literal(w, "{\"template\":{\"base_packet\":{\"data\":");
+	xdperf_jw_base64(w, t->frame, t->length);
+	xdperf_jw_literal(w, ",\"length\":");
+	xdperf_jw_uint(w, t->length);
+	xdperf_jw_literal(w, "}},\"metadata\":{\"packet_count\":");
+	xdperf_jw_uint(w, t->packet_count);
+	xdperf_jw_literal(w, ",\"rate_pps\":");
+	xdperf_jw_uint(w, t->rate_pps);
+	xdperf_jw_literal(w, ",\"tags\":[");
 	for (const char *const *tag = t->tags; tag && *tag; tag++) {
 		if (tag != t->tags)
-			xdp_jw_raw(w, ",", 1);
-		xdp_jw_string(w, *tag, strlen(*tag));
+			xdperf_jw_raw(w, ",", 1);
+		xdperf_jw_string(w, *tag, strlen(*tag));
 	}
-	xdp_jw_literal(w, "]}}");
+	xdperf_jw_literal(w, "]}}");
 }
 
-int32_t xdp_response_end(xdp_json_writer *w)
+int32_t xdperf_response_end(xdperf_json_writer *w)
 {
-	xdp_jw_raw(w, "]", 1);
+	xdperf_jw_raw(w, "]", 1);
 	if (w->overflow)
-		return -xdp_fail(XDP_ERR_OVERFLOW,
+		return -xdperf_fail(XDPERF_ERR_OVERFLOW,
 				 "a response of %zu template(s) does not fit in the host's %zu-byte output buffer",
 				 w->items, w->cap);
 	return (int32_t)w->len;
@@ -781,11 +781,11 @@ int32_t xdp_response_end(xdp_json_writer *w)
 static const char b64_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t xdp_b64_encode(const uint8_t *src, size_t n, char *dst, size_t cap)
+size_t xdperf_b64_encode(const uint8_t *src, size_t n, char *dst, size_t cap)
 {
 	size_t out = 0;
 
-	if (n / 3 >= cap / 4 + 1 || xdp_b64_encoded_len(n) > cap)
+	if (n / 3 >= cap / 4 + 1 || xdperf_b64_encoded_len(n) > cap)
 		return 0;
 	for (size_t k = 0; k < n; k += 3) {
 		uint32_t v = (uint32_t)src[k] << 16;
@@ -810,7 +810,7 @@ static int b64_value(char c)
 	return p ? (int)(p - b64_alphabet) : -1;
 }
 
-long xdp_b64_decode(const char *src, size_t n, uint8_t *dst, size_t cap)
+long xdperf_b64_decode(const char *src, size_t n, uint8_t *dst, size_t cap)
 {
 	size_t out = 0;
 
@@ -839,7 +839,7 @@ long xdp_b64_decode(const char *src, size_t n, uint8_t *dst, size_t cap)
 
 /* ---- addresses --------------------------------------------------------------------- */
 
-bool xdp_parse_ipv4(const char *s, uint8_t out[4])
+bool xdperf_parse_ipv4(const char *s, uint8_t out[4])
 {
 	for (int part = 0; part < 4; part++) {
 		unsigned v = 0;
@@ -866,7 +866,7 @@ static int hex_value(char c)
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
-bool xdp_parse_mac(const char *s, uint8_t out[6])
+bool xdperf_parse_mac(const char *s, uint8_t out[6])
 {
 	for (int k = 0; k < 6; k++) {
 		int hi, lo;
@@ -886,7 +886,7 @@ bool xdp_parse_mac(const char *s, uint8_t out[6])
 /* ---- checksums ------------------------------------------------------------------------ */
 
 /* Chunks must have even length except the last one. */
-uint32_t xdp_csum_add(uint32_t sum, const void *data, size_t len)
+uint32_t xdperf_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t s = sum;
@@ -900,7 +900,7 @@ uint32_t xdp_csum_add(uint32_t sum, const void *data, size_t len)
 	return (uint32_t)s;
 }
 
-uint16_t xdp_csum_fold(uint32_t sum)
+uint16_t xdperf_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -908,32 +908,32 @@ uint16_t xdp_csum_fold(uint32_t sum)
 }
 
 /* The header's checksum field must be zero. */
-uint16_t xdp_ipv4_checksum(const void *hdr, size_t len)
+uint16_t xdperf_ipv4_checksum(const void *hdr, size_t len)
 {
-	return xdp_csum_fold(xdp_csum_add(0, hdr, len));
+	return xdperf_csum_fold(xdperf_csum_add(0, hdr, len));
 }
 
 static uint32_t pseudo_header(const uint8_t src[4], const uint8_t dst[4],
 			      uint8_t proto, size_t len)
 {
-	uint32_t sum = xdp_csum_add(0, src, 4);
+	uint32_t sum = xdperf_csum_add(0, src, 4);
 
-	sum = xdp_csum_add(sum, dst, 4);
+	sum = xdperf_csum_add(sum, dst, 4);
 	return sum + proto + (uint32_t)len;
 }
 
 /* The segment's checksum field must be zero. */
-uint16_t xdp_tcp4_checksum(const uint8_t src[4], const uint8_t dst[4],
+uint16_t xdperf_tcp4_checksum(const uint8_t src[4], const uint8_t dst[4],
 			   const void *seg, size_t len)
 {
-	return xdp_csum_fold(xdp_csum_add(pseudo_header(src, dst, 6, len), seg, len));
+	return xdperf_csum_fold(xdperf_csum_add(pseudo_header(src, dst, 6, len), seg, len));
 }
 
-uint16_t xdp_udp4_checksum(const uint8_t src[4], const uint8_t dst[4],
+uint16_t xdperf_udp4_checksum(const uint8_t src[4], const uint8_t dst[4],
 			   const void *dgram, size_t len)
 {
-	uint16_t c = xdp_csum_fold(
-		xdp_csum_add(pseudo_header(src, dst, 17, len), dgram, len));
+	uint16_t c = xdperf_csum_fold(
+		xdperf_csum_add(pseudo_header(src, dst, 17, len), dgram, len));
 
 	return c ? c : 0xffff;
 }
