@@ -12,11 +12,6 @@ export function onesComplementSum(...parts: Uint8Array[]): number {
   return sum;
 }
 
-/** The checksum field value that makes `parts` sum to 0xffff. */
-export function internetChecksum(...parts: Uint8Array[]): number {
-  return ~onesComplementSum(...parts) & 0xffff;
-}
-
 /** True when data carrying its own checksum field sums to all ones. */
 export function checksumVerifies(...parts: Uint8Array[]): boolean {
   return onesComplementSum(...parts) === 0xffff;
