@@ -9,6 +9,7 @@ import { positive } from '../config/run-settings.js';
 import { UsageError } from '../errors.js';
 import { formatBps, formatCount, formatPps, formatSeconds } from '../report/format.js';
 import { parseDurationMs } from '../units.js';
+import { onOutputClosed } from './output-guard.js';
 
 export interface RecvFlags {
   dev?: string;
@@ -61,8 +62,11 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
         clearTimeout(deadline);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        stopListeningForClosedOutput();
         resolve();
       };
+      // Nobody reads the counts any more (`xdperf recv | head`): stop, as on Ctrl-C.
+      const stopListeningForClosedOutput = onOutputClosed(stop);
       const timer = setInterval(() => {
         const now = { ...counter.counts(), at: elapsedMs() };
         const seconds = (now.at - previous.at) / 1000;
