@@ -40,6 +40,12 @@ function split(value: string | number): { amount: number; suffix: string } | und
   return { amount: Number(match[1]), suffix: match[2] ?? '' };
 }
 
+/** Past 2^53 numbers are no longer exact (and a long enough run of digits is Infinity). */
+function checkMagnitude(value: string | number, result: number): number {
+  if (!(result <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`'${value}' is too large`);
+  return result;
+}
+
 /** A whole count or rate: `64`, `100k`, `1.5m`, `2g`. */
 export function parseCount(value: string | number): number {
   const parts = split(value);
@@ -47,8 +53,8 @@ export function parseCount(value: string | number): number {
   if (!parts || multiplier === undefined) {
     throw new RangeError(`'${value}' is not a count (use e.g. 1000, 100k, 1.5m)`);
   }
-  const result = Math.round(parts.amount * multiplier * 1e6) / 1e6;
-  if (!Number.isSafeInteger(result)) {
+  const result = checkMagnitude(value, Math.round(parts.amount * multiplier * 1e6) / 1e6);
+  if (!Number.isInteger(result)) {
     throw new RangeError(`'${value}' is not a whole number`);
   }
   return result;
@@ -62,7 +68,7 @@ export function parseDurationMs(value: string | number): number {
   if (!parts || multiplier === undefined) {
     throw new RangeError(`'${value}' is not a duration (use e.g. 500ms, 10s, 2m)`);
   }
-  return parts.amount * multiplier;
+  return checkMagnitude(value, parts.amount * multiplier);
 }
 
 /** A size in bytes, binary multiples: `4096`, `64k`, `256m`, `1MiB`. */
@@ -72,8 +78,8 @@ export function parseSizeBytes(value: string | number): number {
   if (!parts || multiplier === undefined) {
     throw new RangeError(`'${value}' is not a size (use e.g. 4096, 64k, 256m)`);
   }
-  const result = parts.amount * multiplier;
-  if (!Number.isSafeInteger(result)) {
+  const result = checkMagnitude(value, parts.amount * multiplier);
+  if (!Number.isInteger(result)) {
     throw new RangeError(`'${value}' is not a whole number of bytes`);
   }
   return result;

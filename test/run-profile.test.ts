@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { parseProfile } from '../src/config/run-profile.js';
 import { applySetting, buildPluginConfig } from '../src/config/plugin-config.js';
 import { resolvePluginSettings } from '../src/config/plugin-settings.js';
+import { resolveRunSettings } from '../src/config/run-settings.js';
 import { errorLine, runCli } from './support/cli.js';
 
 test('a valid profile parses, numbers with suffixes included', () => {
@@ -58,6 +59,49 @@ test('--set values are YAML scalars, dotted keys nest, later settings win', () =
   assert.equal(config, { dst_port: 54, dst_ip: '10.0.0.1', flow: { vlan: 7 } });
   assert.throws(() => applySetting({}, 'novalue'), /--set 'novalue': expected key=value/);
   assert.throws(() => buildPluginConfig({}, undefined, ['count=3']), /plugin config key 'count' is set by the host \(use --templates\)/);
+});
+
+test('YAML that the library would only warn about is an error that names the file', () => {
+  assert.throws(() => parseProfile('p.yaml', 'plugin: !foo simpleudp\n'), /^p\.yaml: not valid YAML: Unresolved tag: !foo at line 1, column 9$/);
+  assert.throws(() => parseProfile('p.yaml', '? [a]\n: b\n'), /p\.yaml: not valid YAML: a key must be a plain value, not a mapping or a list, at line 1, column 3/);
+  assert.throws(() => parseProfile('p.yaml', 'plugin_config: &a {x: *a}\n'), /p\.yaml: not valid YAML: an alias stands inside the value it names/);
+  assert.throws(() => parseProfile('p.yaml', 'plugin_config: {x: !!binary AAAA}\n'), /p\.yaml: not valid YAML: Unresolved tag/);
+  // a --set value that is not plain YAML is the text as typed
+  assert.equal(applySetting({}, 'dst_mac=%'), { dst_mac: '%' });
+  assert.equal(applySetting({}, 'tag=!foo x'), { tag: '!foo x' });
+});
+
+test('--set __proto__.x=1 sets a key named __proto__, never Object.prototype', () => {
+  const config = applySetting({}, '__proto__.toString=1');
+  assert.is(JSON.stringify(config), '{"__proto__":{"toString":1}}');
+  assert.is(Object.prototype.toString.call([]), '[object Array]');
+  assert.not.ok(Object.hasOwn(Object.prototype, 'x'));
+  assert.equal(Object.keys(buildPluginConfig({}, undefined, ['__proto__.count=1'])), ['__proto__']);
+});
+
+test('rates, queue and CPU lists that could not be exact or allocated are refused', () => {
+  assert.throws(() => resolveRunSettings({ gbps: '1e309' }, {}), /--gbps: '1e309' is not a number of Gbit\/s/);
+  assert.throws(() => resolveRunSettings({ config: 'p.yaml' }, { gbps: 1e300 }), /p\.yaml: key 'gbps': '1e\+300' is too large/);
+  assert.is(resolveRunSettings({ gbps: '2.5' }, {}).bps, 2.5e9);
+  assert.throws(() => resolveRunSettings({ queues: '0-4000000000' }, {}), /--queues: 4000000000 is out of range 0\.\.65535/);
+  assert.throws(() => resolveRunSettings({ queues: '99999999999' }, {}), /--queues: 99999999999 queues is out of range 1\.\.65536/);
+  assert.throws(() => resolveRunSettings({ cpus: '70000' }, {}), /--cpus: 70000 is out of range 0\.\.65535/);
+});
+
+test('CLI: commander\'s usage errors are one line too, and so are messages quoting a newline', () => {
+  const suggestion = runCli(['run', '--ppps', '1']);
+  assert.is(suggestion.code, 2);
+  assert.is(suggestion.stderr, "xdperf: unknown option '--ppps'; did you mean --pps?\n");
+  const none = runCli([]);
+  assert.is(none.code, 2);
+  assert.is(none.stderr, 'xdperf: no command given: use run, recv, probe, templates or plugins (run with --help for usage)\n');
+  assert.match(none.stdout, /Usage: xdperf/);
+  const quoted = runCli(['templates', '--plugin', 'a\nb']);
+  assert.is(quoted.code, 1);
+  assert.match(quoted.stderr, /^xdperf: plugin a\\nb: not found in [^\n]*\n$/);
+  const notDir = runCli(['plugins', '--plugin-dir', 'package.json']);
+  assert.is(notDir.code, 1);
+  assert.match(notDir.stderr, /^xdperf: plugin directory \S+package\.json: not a directory\n$/);
 });
 
 test('CLI: exit code 2 for usage errors, 1 for user errors, one line each', () => {

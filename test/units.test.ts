@@ -39,4 +39,12 @@ test('sizes are binary', () => {
   assert.throws(() => parseSizeBytes('0.5'), /not a whole number of bytes/);
 });
 
+test('numbers too large to be exact are refused, never Infinity', () => {
+  assert.throws(() => parseDurationMs('1' + '0'.repeat(400)), /is too large/);
+  assert.throws(() => parseDurationMs('9'.repeat(20) + 'h'), /is too large/);
+  assert.throws(() => parseCount('99999999999999999999'), /is too large/);
+  assert.throws(() => parseSizeBytes('1' + '0'.repeat(400) + 'g'), /is too large/);
+  assert.throws(() => parseDurationMs(Infinity), /not a duration/);
+});
+
 test.run();

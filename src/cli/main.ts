@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { XdperfError } from '../errors.js';
+import { oneLine, XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
 import { guardOutput, OUTPUT_CLOSED_EXIT_CODE, outputClosed } from './output-guard.js';
 import { runPluginsCommand } from './plugins-command.js';
@@ -40,7 +40,12 @@ function buildProgram(): Command {
     .description('High-rate packet generator: WebAssembly plugins describe packets, a native core sends them.')
     .version(version(), '-V, --version')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    // A usage error is one line like every other error (commander's own take two or three);
+    // the usage shown when no command is named goes to stdout (see main).
+    .configureOutput({
+      outputError: (message) => process.stderr.write(`xdperf: ${usageError(message)}\n`),
+      writeErr: (text) => process.stdout.write(text),
+    });
 
   pluginOptions(
     program
@@ -104,6 +109,21 @@ function buildProgram(): Command {
   return program;
 }
 
+/** `error: unknown option '--ppps'\n(Did you mean --pps?)` → `unknown option '--ppps'; did you mean --pps?` */
+function usageError(message: string): string {
+  const [first = '', ...rest] = message.trim().replace(/^error: /, '').split('\n');
+  const suggestion = /^\(Did you mean (.*)\)$/.exec(rest.join(' ').trim());
+  if (suggestion) return `${oneLine(first)}; did you mean ${oneLine(suggestion[1]!)}`;
+  return `${oneLine([first, ...rest].join(' '))} (run with --help for usage)`;
+}
+
+/** The one line for commander's usage-as-error: no command, or `help` of one that does not exist. */
+function noCommand(argv: string[]): string {
+  const [first, second] = argv.slice(2);
+  const what = first === 'help' && second !== undefined ? `no command '${oneLine(second)}'` : 'no command given';
+  return `${what}: use run, recv, probe, templates or plugins (run with --help for usage)`;
+}
+
 async function main(argv: string[]): Promise<number> {
   guardOutput();
   try {
@@ -111,9 +131,13 @@ async function main(argv: string[]): Promise<number> {
     return outputClosed() ? OUTPUT_CLOSED_EXIT_CODE : 0;
   } catch (error) {
     if (outputClosed()) return OUTPUT_CLOSED_EXIT_CODE;
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      if (error.code === 'commander.help') process.stderr.write(`xdperf: ${noCommand(argv)}\n`);
+      return 2;
+    }
     if (error instanceof XdperfError) {
-      process.stderr.write(`xdperf: ${error.message}\n`);
+      process.stderr.write(`xdperf: ${oneLine(error.message)}\n`);
       return error.exitCode;
     }
     process.stderr.write(`xdperf: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -1,6 +1,6 @@
 /** `xdperf plugins`: what is on the plugin search path, and whether each one loads. */
-import { statSync } from 'node:fs';
-import { describeError } from '../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { describeError, XdperfError } from '../errors.js';
 import { listPluginFiles, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { DEFAULT_LIMITS, PluginSession } from '../plugin/plugin-session.js';
 
@@ -31,10 +31,24 @@ async function inspect(name: string, path: string): Promise<PluginListing> {
   return listing;
 }
 
+/** The plugin files on the search path; a directory on it that cannot be listed is named. */
+function pluginFiles(searchPath: string[]): ReturnType<typeof listPluginFiles> {
+  for (const dir of searchPath) {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new XdperfError(`plugin directory ${dir}: not a directory`);
+  }
+  try {
+    return listPluginFiles(searchPath);
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (code === undefined) throw error;
+    throw new XdperfError(`plugin directory ${path ?? searchPath.join(', ')}: cannot list it (${code})`);
+  }
+}
+
 export async function runPluginsCommand(flags: PluginsFlags): Promise<void> {
   const searchPath = pluginSearchPath(flags.pluginDir ?? []);
   const listings: PluginListing[] = [];
-  for (const file of listPluginFiles(searchPath)) listings.push(await inspect(file.name, file.path));
+  for (const file of pluginFiles(searchPath)) listings.push(await inspect(file.name, file.path));
   if (flags.json) {
     process.stdout.write(JSON.stringify({ search_path: searchPath, plugins: listings }, null, 2) + '\n');
     return;

@@ -5,7 +5,7 @@
  */
 import { counterPinDir, RxCounter } from '../engine/rx-counter.js';
 import { pick } from '../config/plugin-settings.js';
-import { positive } from '../config/run-settings.js';
+import { MAX_TIMER_MS, parseInterval, positive } from '../config/run-settings.js';
 import { UsageError } from '../errors.js';
 import { formatBps, formatCount, formatPps, formatSeconds } from '../report/format.js';
 import { parseDurationMs } from '../units.js';
@@ -20,6 +20,18 @@ export interface RecvFlags {
   pin?: boolean;
   unpin?: boolean;
   json?: boolean;
+}
+
+/** setTimeout for any length: one timer waits at most MAX_TIMER_MS, so longer waits are chained. */
+function after(ms: number, fn: () => void): { clear(): void } {
+  const end = performance.now() + ms;
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const left = end - performance.now();
+    timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, left);
+  };
+  arm();
+  return { clear: () => clearTimeout(timer) };
 }
 
 export async function runRecvCommand(flags: RecvFlags): Promise<void> {
@@ -47,7 +59,7 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
   }
 
   const durationMs = pick(flags.duration, '--duration', undefined, 'duration', undefined, positive(parseDurationMs, 'the duration'), undefined);
-  const intervalMs = pick(flags.interval, '--interval', undefined, 'interval', undefined, positive(parseDurationMs, 'the interval'), 1000);
+  const intervalMs = pick(flags.interval, '--interval', undefined, 'interval', undefined, parseInterval, 1000);
   const counter = RxCounter.open(dev, flags.netns, action);
   if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode });
   else process.stdout.write(`counting on ${where} (XDP ${counter.mode ?? 'pinned'}, ${action}); Ctrl-C to stop\n`);
@@ -59,7 +71,7 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         clearInterval(timer);
-        clearTimeout(deadline);
+        deadline?.clear();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         stopListeningForClosedOutput();
@@ -76,7 +88,7 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
         else process.stdout.write(`${formatSeconds(now.at).padStart(9)} ${formatPps(pps).padStart(12)} ${formatBps(bps).padStart(15)}  total ${formatCount(now.packets)}\n`);
         previous = now;
       }, intervalMs);
-      const deadline = durationMs === undefined ? undefined : setTimeout(stop, durationMs);
+      const deadline = durationMs === undefined ? undefined : after(durationMs, stop);
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });

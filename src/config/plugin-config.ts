@@ -4,8 +4,8 @@
  * YAML scalars, so `--set dst_port=53` is a number and `--set dst_ip=10.0.0.1` a string.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { UsageError, XdperfError } from '../errors.js';
+import { parseYamlText } from './yaml-text.js';
 
 export type PluginConfig = Record<string, unknown>;
 
@@ -17,12 +17,17 @@ function isMapping(value: unknown): value is PluginConfig {
 }
 
 export function loadPluginConfigFile(file: string): PluginConfig {
+  let text: string;
   let document: unknown;
   try {
-    document = parseYaml(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0];
-    throw new XdperfError(`plugin config ${file}: cannot read it (${reason})`);
+    throw new XdperfError(`plugin config ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    document = parseYamlText(text);
+  } catch (error) {
+    throw new XdperfError(`plugin config ${file}: not valid YAML: ${(error as Error).message}`);
   }
   if (document === null || document === undefined) return {};
   if (!isMapping(document)) throw new XdperfError(`plugin config ${file}: must be a mapping of keys to values`);
@@ -39,25 +44,32 @@ export function applySetting(config: PluginConfig, assignment: string): PluginCo
   const raw = assignment.slice(equals + 1);
   let value: unknown;
   try {
-    value = raw === '' ? '' : parseYaml(raw);
+    value = raw === '' ? '' : parseYamlText(raw);
   } catch {
+    // Not a plain YAML value (`%`, `!tag x`, `[unclosed`): the text as it is.
     value = raw;
   }
   const result = structuredClone(config);
   const parts = key.split('.');
   let target = result;
+  // Own keys only: `__proto__.x=1` sets a key named __proto__, not one on every object.
   for (const part of parts.slice(0, -1)) {
-    if (!isMapping(target[part])) target[part] = {};
-    target = target[part] as PluginConfig;
+    const next = Object.hasOwn(target, part) ? target[part] : undefined;
+    target = isMapping(next) ? next : setOwn(target, part, {});
   }
-  target[parts[parts.length - 1]!] = value;
+  setOwn(target, parts[parts.length - 1]!, value);
   return result;
+}
+
+function setOwn<T>(object: PluginConfig, key: string, value: T): T {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
 }
 
 export function buildPluginConfig(fromProfile: PluginConfig | undefined, file: string | undefined, assignments: string[]): PluginConfig {
   let config: PluginConfig = { ...(fromProfile ?? {}), ...(file ? loadPluginConfigFile(file) : {}) };
   for (const assignment of assignments) config = applySetting(config, assignment);
-  const clash = HOST_INJECTED_KEYS.find((key) => key in config);
+  const clash = HOST_INJECTED_KEYS.find((key) => Object.hasOwn(config, key));
   if (clash) {
     throw new XdperfError(
       `plugin config key '${clash}' is set by the host${clash === 'count' ? ' (use --templates)' : clash === 'dst_mac_addr' ? ' (set the plugin\'s own dst_mac key)' : ' from the device (--dev)'}`,

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
+import { parseYamlText } from './yaml-text.js';
 
 export interface RunProfile {
   plugin?: string;
@@ -56,9 +56,9 @@ function explain(file: string, error: ErrorObject): string {
 export function parseProfile(file: string, text: string): RunProfile {
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = parseYamlText(text);
   } catch (error) {
-    throw new XdperfError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new XdperfError(`${file}: not valid YAML: ${(error as Error).message}`);
   }
   if (document === null || document === undefined) return {};
   if (typeof document !== 'object' || Array.isArray(document)) {

@@ -48,6 +48,9 @@ export interface RunSettings {
 
 const XDP_MODES: readonly XdpMode[] = ['auto', 'zerocopy', 'copy'];
 
+/** The largest queue or CPU id (and queue count) taken: more than any NIC or machine has. */
+export const MAX_ID = 65535;
+
 /** `0-3,6` → [0, 1, 2, 3, 6] */
 export function parseIdList(value: string | number): number[] {
   const ids: number[] = [];
@@ -56,6 +59,7 @@ export function parseIdList(value: string | number): number[] {
     if (!match) throw new RangeError(`'${value}' is not a list of numbers (use e.g. 0,1 or 0-3)`);
     const first = Number(match[1]);
     const last = match[2] === undefined ? first : Number(match[2]);
+    if (last > MAX_ID) throw new RangeError(`${match[2] ?? match[1]} is out of range 0..${MAX_ID}`);
     if (last < first) throw new RangeError(`'${part}' is an empty range`);
     for (let id = first; id <= last; id++) ids.push(id);
   }
@@ -70,6 +74,7 @@ function parseQueues(value: string | number): { ids?: number[]; count: number } 
   if (/^\d+$/.test(text)) {
     const count = Number(text);
     if (count < 1) throw new RangeError('at least one queue is needed');
+    if (count > MAX_ID + 1) throw new RangeError(`${text} queues is out of range 1..${MAX_ID + 1}`);
     return { count };
   }
   const ids = parseIdList(text);
@@ -84,6 +89,24 @@ export function positive(parse: (value: string | number) => number, what: string
   };
 }
 
+/** `--gbps 2.5`: a plain decimal number (the bits per second it makes must stay exact). */
+function parseGigabits(value: string | number): number {
+  const n = typeof value === 'number' ? value : /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isFinite(n)) throw new RangeError(`'${value}' is not a number of Gbit/s (use e.g. 2.5)`);
+  if (n * 1e9 > Number.MAX_SAFE_INTEGER) throw new RangeError(`'${value}' is too large`);
+  return n;
+}
+
+/** The longest a Node.js timer waits: past it, setTimeout fires at once (with a warning on stderr). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** How often to report: more than 0, and no longer than a timer can wait. */
+export function parseInterval(value: string | number): number {
+  const n = positive(parseDurationMs, 'the interval')(value);
+  if (n > MAX_TIMER_MS) throw new RangeError(`'${value}' is longer than the longest interval, ${MAX_TIMER_MS} ms (about 24 days)`);
+  return n;
+}
+
 export function resolveRunSettings(flags: RunFlags, profile: RunProfile): RunSettings {
   const file = flags.config;
   const rates = [flags.pps ?? profile.pps, flags.bps ?? profile.bps, flags.gbps ?? profile.gbps].filter((r) => r !== undefined);
@@ -91,7 +114,7 @@ export function resolveRunSettings(flags: RunFlags, profile: RunProfile): RunSet
   const parseRate = positive(parseCount, 'a rate');
   const pps = pick(flags.pps, '--pps', profile.pps, 'pps', file, parseRate, undefined);
   const bits = pick(flags.bps, '--bps', profile.bps, 'bps', file, parseRate, undefined);
-  const gigabits = pick(flags.gbps, '--gbps', profile.gbps, 'gbps', file, positive((v) => Number(v), 'a rate'), undefined);
+  const gigabits = pick(flags.gbps, '--gbps', profile.gbps, 'gbps', file, positive(parseGigabits, 'a rate'), undefined);
   const queues = pick(flags.queues, '--queues', profile.queues, 'queues', file, parseQueues, { count: 1 });
   const cpus = pick(flags.cpus, '--cpus', profile.cpus, 'cpus', file, parseIdList, undefined);
   if (cpus && cpus.length !== queues.count) {
@@ -118,6 +141,6 @@ export function resolveRunSettings(flags: RunFlags, profile: RunProfile): RunSet
       if (!ENGINE_REQUESTS.includes(value as EngineRequest)) throw new RangeError(`'${value}' is not one of ${ENGINE_REQUESTS.join(', ')}`);
       return value as EngineRequest;
     }, 'auto'),
-    intervalMs: pick(flags.interval, '--interval', profile.interval, 'interval', file, positive(parseDurationMs, 'the interval'), 1000),
+    intervalMs: pick(flags.interval, '--interval', profile.interval, 'interval', file, parseInterval, 1000),
   };
 }
