@@ -13,7 +13,7 @@ GO_PLUGINS := simpleudp
 C_PLUGINS := tcpsyn
 FIXTURES := $(basename $(notdir $(wildcard test/fixtures/*.c)))
 
-.PHONY: build deps ts plugins fixtures test lint test-ts test-go test-rust bench-plugins demo clean \
+.PHONY: build deps ts plugins fixtures test unit lint test-ts test-go test-rust bench-plugins demo clean \
 	$(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
 
 deps:
@@ -58,6 +58,13 @@ test: deps
 test-rust:
 	cd native && cargo test --release --quiet
 
+# Every test that needs neither root nor the lab, as any user and offline, on a built tree
+# (make build fixtures); nothing is installed. Suites that need root skip, saying so in a line.
+unit:
+	cd native && cargo test --release --quiet --offline
+	$(MAKE) test-go
+	XDPERF_UNIT=1 $(MAKE) test-ts
+
 # The Rust style rules (cargo fmt, clippy -D warnings, tests included). A toolchain
 # without the rustfmt or clippy component says so and skips that check.
 lint:
@@ -101,5 +108,6 @@ clean:
 # --- native core: Rust crate built by @napi-rs/cli into native/xdperf.<platform>.node,
 # with the generated loader native/index.js and types native/index.d.ts --------
 .PHONY: native
+# cargo fetch: the dev-dependencies too, so make unit's cargo test runs offline.
 native: node_modules
-	cd native && ../$(NODE_BIN)/napi build --platform --release
+	cd native && cargo fetch --quiet && ../$(NODE_BIN)/napi build --platform --release

@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import type { Test } from 'uvu';
 import { fromPackageRoot } from '../../src/paths.js';
+import { rootSkipReason } from './root.js';
 
 // Tests use a lab of their own (scripts/lab.sh's XDPERF_LAB), so they never tear down the one a
 // developer or a benchmark is using.
@@ -19,8 +21,21 @@ export function labDown(): void {
 }
 
 let registered = false;
-/** Brings the lab up for a suite and makes sure it goes down, even when a test or the process fails. */
-export function useLab(suite: { before: (fn: () => void) => void; after: (fn: () => void) => void }, queues = 1): void {
+let skipAnnounced = false;
+/**
+ * Brings the lab up for a suite and makes sure it goes down, even when a test or the process
+ * fails; without root (or under `make unit`) the suite does not run, and one line says so.
+ */
+export function useLab(suite: Test, queues = 1): void {
+  const skipped = rootSkipReason('they need root (a veth pair and a network namespace)');
+  if (skipped !== undefined) {
+    // uvu has no way to skip a suite from a hook, so it is never queued.
+    suite.run = () => {
+      if (!skipAnnounced) console.log(`lab tests skipped: ${skipped}`);
+      skipAnnounced = true;
+    };
+    return;
+  }
   suite.before(() => labUp(queues));
   suite.after(() => labDown());
   if (!registered) {
