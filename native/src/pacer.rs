@@ -476,14 +476,6 @@ mod tests {
     }
 
     #[test]
-    fn wait_is_the_time_to_the_next_quantum() {
-        let mut pacer = Pacer::new(1_000 * RATE_SCALE, 64, 0);
-        assert_eq!(pacer.quantum, 1);
-        assert_eq!(pacer.poll(0, 64), Grant::WaitNs(1_000_000));
-        assert_eq!(pacer.poll(1_000_000, 64), Grant::Send(1));
-    }
-
-    #[test]
     fn fast_rates_spin_their_gaps_and_slow_ones_sleep() {
         let slow = Pacer::new(1_000 * RATE_SCALE, 64, 0);
         let fast = Pacer::new(100_000 * RATE_SCALE, 64, 0);
@@ -599,5 +591,217 @@ mod tests {
             "{}",
             lag.most_ns
         );
+    }
+
+    /// The golden cases src/engine/pacer.ts is held to as well (test/pacer.test.ts), so a policy
+    /// change that reaches one pacer and not the other fails; the file says what each field means.
+    mod golden {
+        use super::super::*;
+        use serde::Deserialize;
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Cases {
+            #[serde(rename = "about")]
+            _about: Vec<String>,
+            quanta: Vec<QuantumCase>,
+            polls: Vec<PollCase>,
+            runs: Vec<RunCase>,
+        }
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct QuantumCase {
+            pps: f64,
+            max_quantum: u32,
+            quantum: u32,
+        }
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct PollCase {
+            name: String,
+            pps: f64,
+            max_quantum: u32,
+            steps: Vec<Step>,
+        }
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Step {
+            at: u64,
+            want: Option<u32>,
+            send: Option<u32>,
+            wait_ns: Option<u64>,
+            lag: Option<LagCase>,
+        }
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct RunCase {
+            name: String,
+            pps: f64,
+            max_quantum: u32,
+            run_ns: u64,
+            step_ns: u64,
+            stalls: Vec<Stall>,
+            window_ns: u64,
+            windows: Vec<(u64, usize)>,
+            total: u64,
+            lag: LagCase,
+        }
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Stall {
+            at_ns: u64,
+            for_ns: u64,
+        }
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct LagCase {
+            times: u64,
+            most_ns: u64,
+        }
+
+        impl LagCase {
+            fn lag(&self) -> Lag {
+                Lag {
+                    times: self.times,
+                    most_ns: self.most_ns,
+                }
+            }
+        }
+
+        fn cases() -> Cases {
+            serde_json::from_str(include_str!("../../test/pacer-cases.json"))
+                .expect("test/pacer-cases.json")
+        }
+
+        /// The table gives rates in packets per second, as the TypeScript pacer takes them.
+        fn rate_milli_pps(pps: f64) -> u64 {
+            let milli = (pps * RATE_SCALE as f64).round() as u64;
+            assert_eq!(
+                milli as f64,
+                pps * RATE_SCALE as f64,
+                "{pps} pps has more than three decimals"
+            );
+            milli
+        }
+
+        /// Every case is checked, then every mismatch reported at once.
+        fn assert_none(mismatches: Vec<String>) {
+            assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
+        }
+
+        #[test]
+        fn quanta() {
+            let mismatches = cases()
+                .quanta
+                .iter()
+                .filter_map(|case| {
+                    let pacer = Pacer::new(rate_milli_pps(case.pps), case.max_quantum, 0);
+                    (pacer.quantum != case.quantum).then(|| {
+                        format!(
+                            "{} pps, at most {}: a quantum of {}, not {}",
+                            case.pps, case.max_quantum, pacer.quantum, case.quantum
+                        )
+                    })
+                })
+                .collect();
+            assert_none(mismatches);
+        }
+
+        #[test]
+        fn polls() {
+            let mut mismatches = Vec::new();
+            for case in cases().polls {
+                let mut pacer = Pacer::new(rate_milli_pps(case.pps), case.max_quantum, 0);
+                for (i, step) in case.steps.iter().enumerate() {
+                    let expected = match (step.send, step.wait_ns) {
+                        (Some(n), None) => Grant::Send(n),
+                        (None, Some(ns)) => Grant::WaitNs(ns),
+                        _ => panic!("{}, step {i}: give send or waitNs", case.name),
+                    };
+                    let grant = pacer.poll(step.at, step.want.unwrap_or(case.max_quantum));
+                    if let Grant::Send(n) = grant {
+                        pacer.spend(n);
+                    }
+                    if grant != expected {
+                        mismatches.push(format!(
+                            "{}, step {i}: {grant:?}, not {expected:?}",
+                            case.name
+                        ));
+                    }
+                    if let Some(lag) = &step.lag {
+                        if pacer.lag() != lag.lag() {
+                            mismatches.push(format!(
+                                "{}, step {i}: {:?}, not {:?}",
+                                case.name,
+                                pacer.lag(),
+                                lag.lag()
+                            ));
+                        }
+                    }
+                }
+            }
+            assert_none(mismatches);
+        }
+
+        /// Polls every `step_ns` but during the stalls, sending whatever is granted.
+        fn drive(case: &RunCase) -> (Vec<u64>, Lag) {
+            let mut pacer = Pacer::new(rate_milli_pps(case.pps), case.max_quantum, 0);
+            let mut windows = vec![0; case.run_ns.div_ceil(case.window_ns) as usize];
+            let mut now = 0;
+            while now < case.run_ns {
+                let stalled = case
+                    .stalls
+                    .iter()
+                    .any(|stall| (stall.at_ns..stall.at_ns + stall.for_ns).contains(&now));
+                if !stalled {
+                    if let Grant::Send(n) = pacer.poll(now, case.max_quantum) {
+                        pacer.spend(n);
+                        windows[(now / case.window_ns) as usize] += u64::from(n);
+                    }
+                }
+                now += case.step_ns;
+            }
+            (windows, pacer.lag())
+        }
+
+        #[test]
+        fn runs() {
+            let mut mismatches = Vec::new();
+            for case in cases().runs {
+                let (windows, lag) = drive(&case);
+                let expected: Vec<u64> = case
+                    .windows
+                    .iter()
+                    .flat_map(|&(count, repeat)| std::iter::repeat_n(count, repeat))
+                    .collect();
+                if windows.len() != expected.len() {
+                    mismatches.push(format!(
+                        "{}: {} windows, not {}",
+                        case.name,
+                        windows.len(),
+                        expected.len()
+                    ));
+                } else if let Some(i) = (0..windows.len()).find(|&i| windows[i] != expected[i]) {
+                    mismatches.push(format!(
+                        "{}: window {i} holds {}, not {}",
+                        case.name, windows[i], expected[i]
+                    ));
+                }
+                let total: u64 = windows.iter().sum();
+                if total != case.total {
+                    mismatches.push(format!("{}: {total} in all, not {}", case.name, case.total));
+                }
+                if lag != case.lag.lag() {
+                    mismatches.push(format!("{}: {lag:?}, not {:?}", case.name, case.lag.lag()));
+                }
+            }
+            assert_none(mismatches);
+        }
     }
 }
