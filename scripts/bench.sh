@@ -19,35 +19,8 @@
 # each 10 s case costs about 12 s with start-up, and each run brings 4 labs up and down.
 # BENCH_DURATION=5 takes about 10 minutes, BENCH_RUNS=1 about 7.
 #
-# Writes OUT/bench.md (also printed), OUT/bench.json and the raw result lines
-# OUT/raw.ndjson. Measures:
-#   max rate   xdperf with 64 B and 1514 B frames (60 and 1514 B without FCS), its node
-#              threads unpinned as a user runs it, the TX threads pinned with --cpus:
-#              --engine afxdp and --engine xdp (XDP live frames) with 1 queue/thread
-#              (--queues 1 --cpus 0) and 2 (--queues 2 --cpus 0,1, on a 2-queue lab);
-#              --engine packet (AF_PACKET TX ring) with 1 queue; trafgen (netsniff-ng)
-#              pinned to CPU 0 with the same frame bytes. Anchors, in their own lab
-#              (xdpf-tx/xdpf-rx, the same inline receive): the C AF_XDP sender
-#              (measure.sh afxdp -c) on CPU 0, and xdp-trafficgen (measure.sh
-#              xdp-trafficgen: Debian's xdp-tools with the anchors' xdptools_compat.so
-#              preloaded) with -t 1 on CPU 0 and -t 2 on CPUs 0-1 (2-queue lab), at its
-#              fixed 64 B frame without FCS (it cannot make 60 B or 1514 B).
-#              Received rate = the XDP counter on the far end over [1 s, DUR-0.5 s]
-#              after the sender started (scripts/bench-run.mjs, which sits on the last CPU).
-#              With one queue, the rate of each 10 ms window too: how the core's
-#              capacity varies over the run (min, p1, p5, median).
-#   accuracy   1 queue, 60 B, RUNS runs each: --engine afxdp, xdp and packet at --pps
-#              10k, 100k, 500k; --engine raw at 10k and 20k (its pacer, node's main
-#              thread, is what --cpus pins); trafgen -b 100000pps: received total vs
-#              pps x DUR, and the rate of each 10 ms window against the target.
-#              xdp-trafficgen gets a row saying it has no rate option (from its --help).
-#   start-up   wall time of `xdperf run --count 1` (median of 5).
-#   memory     peak RSS of a 5 s `xdperf run` at max rate.
-# Only one lab is up at a time (ours: xdperf0 <-> xdperf1 in netns xdperf-lab; the
-# anchors': xdpf-tx/xdpf-rx); whatever is up is taken down on exit, failure or Ctrl-C.
-# A tool that cannot run (trafgen or xdp-tools missing, the anchors absent or failing)
-# is a line in the table saying why ("anchor not available: ...", "could not run: ..."),
-# never a failed bench.
+# Writes OUT/bench.md (also printed), OUT/bench.json and OUT/raw.ndjson; what each case
+# measures, and how, is in docs/bench.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

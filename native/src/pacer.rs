@@ -18,24 +18,23 @@
 //! rate, plus two quanta (≤ 0.5 ms of traffic). A device under test (a
 //! policer, a shaper, a queue) then never sees more than the asked rate plus
 //! that margin over any window.
+//!
+//! docs/pacing.md has the measurements behind the constants.
 
 use std::time::{Duration, Instant};
 
 /// Gaps at or below this are busy-waited: a sleep cannot be trusted to wake
 /// up closer than this to its deadline.
 pub const SPIN_BELOW_NS: u64 = 50_000;
-/// The most of a slow sender's gap that is spun: sleeps on a virtual CPU
-/// were seen to end 1-3 ms late (`perf sched timehist`, idle vCPU).
+/// The most of a slow sender's gap that is spun, so that a sleep ending a
+/// few ms late does not make the sender late.
 pub const LATE_WAKE_MARGIN_NS: u64 = 5_000_000;
 /// Longest single sleep, so a stop request is seen within this time.
 pub const MAX_SLEEP_NS: u64 = 10_000_000;
 /// From this rate per thread on, the whole gap between grants is spun, not
-/// slept: a sleep that ends 1-3 ms late (a timer on an idle virtual CPU, a
-/// kernel thread that ran first) leaves a 10-30 % hole in a 10 ms window,
-/// which the catch-up cap then does not fill at once. Measured on the lab at
-/// 10 kpps (`perf sched timehist` showed the late wake-ups): 6-28 windows in
-/// 850 beyond ±10 % when sleeping, 0-2 when spinning. Below it, gaps are
-/// slept, so a slow rate does not take a core.
+/// slept: a sleep that ends late leaves a hole in a 10 ms window, which the
+/// catch-up cap then does not fill at once. Below it, gaps are slept, so a
+/// slow rate does not take a core.
 pub const SPIN_FROM_PPS: u64 = 5_000;
 /// Grants per second the quantum aims for (see the module comment).
 const GRANTS_PER_SECOND: u64 = 4_000;
