@@ -82,6 +82,16 @@ export interface DeviceInfo {
   driver: string
 }
 
+/** How frames reach the interface. */
+export declare const enum Engine {
+  /** AF_XDP sockets, one per queue. */
+  Afxdp = 'afxdp',
+  /** BPF_PROG_RUN with XDP live frames, redirected to the interface. */
+  Xdp = 'xdp',
+  /** AF_PACKET sockets with a TX ring, bypassing the qdisc. */
+  Packet = 'packet',
+}
+
 /** Opens a counter pinned by `attachCounter(..., { pinDir })`. */
 export declare function openPinnedCounter(pinDir: string): Counter
 
@@ -150,7 +160,7 @@ export declare function reserveCpu(cpu: number): CpuReservation
  * Validates the plan, sets up one sender per queue with the plan's engine
  * and starts sending.
  */
-export declare function startTx(plan: TxPlan): TxSession
+export declare function startTx(request: TxRequest): TxSession
 
 /** A packet template: a full Ethernet frame without FCS, and its weight in the mix. */
 export interface Template {
@@ -159,14 +169,12 @@ export interface Template {
   weight: number
 }
 
-/** What to send, where, how fast and for how long. */
-export interface TxPlan {
-  /**
-   * How frames reach the interface: AF_XDP sockets (the default), XDP
-   * live frames (BPF_PROG_RUN, redirected to the interface), or AF_PACKET
-   * TX rings.
-   */
-  engine?: 'afxdp' | 'xdp' | 'packet'
+/**
+ * What to send, where, how fast and for how long; validated by the core
+ * into its plan.
+ */
+export interface TxRequest {
+  engine: Engine
   ifname: string
   /**
    * One transmit thread each. afxdp binds each thread's socket to its
@@ -183,7 +191,7 @@ export interface TxPlan {
    */
   batch: number
   /** AF_XDP bind mode; other engines take only 'auto'. */
-  xdpMode: 'auto' | 'zerocopy' | 'copy'
+  xdpMode: XdpMode
   /** Live frames the kernel runs per batch (1..256, default 64); xdp only. */
   xdpBatchSize?: number
   templates: Array<Template>
@@ -250,4 +258,12 @@ export interface VethPeer {
    * every redirected frame, so the xdp engine would send nothing.
    */
   xdpProgram: ProbeCheck
+}
+
+/** The AF_XDP bind mode. */
+export declare const enum XdpMode {
+  /** Zero-copy where the driver supports it, copy otherwise. */
+  Auto = 'auto',
+  Zerocopy = 'zerocopy',
+  Copy = 'copy',
 }

@@ -1,5 +1,8 @@
 //! Errors the engine reports to the user: one line naming the thing and the
-//! problem, plus a stable code the TypeScript side can branch on.
+//! problem, a stable code the TypeScript side can branch on, and, as data
+//! rather than words, the setting it is about and what would work instead.
+//! The controller words those in its own terms (its flags), so no message
+//! here names a JavaScript field or a command-line option.
 
 use std::fmt;
 use std::io;
@@ -44,11 +47,54 @@ impl ErrorKind {
     }
 }
 
+/// A setting of the transmit plan an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Engine,
+    XdpMode,
+    XdpBatchSize,
+    Batch,
+    Cpus,
+    Count,
+    Duration,
+    Pps,
+    Bps,
+}
+
+impl Setting {
+    /// The stable name the controller maps to its own wording.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Engine => "engine",
+            Setting::XdpMode => "xdpMode",
+            Setting::XdpBatchSize => "xdpBatchSize",
+            Setting::Batch => "batch",
+            Setting::Cpus => "cpus",
+            Setting::Count => "count",
+            Setting::Duration => "duration",
+            Setting::Pps => "pps",
+            Setting::Bps => "bps",
+        }
+    }
+}
+
+/// Values of a setting that would work where the asked one does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instead {
+    pub setting: Setting,
+    pub values: Vec<&'static str>,
+}
+
 /// A user-facing engine error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     pub kind: ErrorKind,
+    /// The problem, one line. When `setting` is given, the controller puts
+    /// the setting (and the value) before it.
     pub message: String,
+    pub setting: Option<Setting>,
+    pub instead: Option<Instead>,
+    pub errno: Option<i32>,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -58,11 +104,32 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            setting: None,
+            instead: None,
+            errno: None,
         }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, message)
+    }
+
+    /// An invalid value of `setting`: `problem` says what is wrong with it
+    /// (e.g. "257 out of range (1..256)").
+    pub fn invalid_setting(setting: Setting, problem: impl Into<String>) -> Self {
+        Error {
+            setting: Some(setting),
+            ..Error::invalid(problem)
+        }
+    }
+
+    /// Says which values of `setting` would work instead.
+    pub fn instead(mut self, setting: Setting, values: &[&'static str]) -> Self {
+        self.instead = Some(Instead {
+            setting,
+            values: values.to_vec(),
+        });
+        self
     }
 
     /// An errno from a kernel call on `subject` (e.g. "AF_XDP socket on
@@ -89,7 +156,10 @@ impl Error {
             ),
             _ => (ErrorKind::Kernel, describe_errno(errno)),
         };
-        Error::new(kind, format!("{subject}: {problem}"))
+        Error {
+            errno: Some(errno),
+            ..Error::new(kind, format!("{subject}: {problem}"))
+        }
     }
 
     /// One line for a library error (aya's): the errno found in its source

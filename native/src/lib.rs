@@ -37,12 +37,54 @@ use napi::{Env, JsError, Task};
 use napi_derive::napi;
 
 /// Errors reach JavaScript as `Error` with `code` set to a stable
-/// `ERR_XDPERF_*` string and a one-line message. (Named `Result` because
-/// napi-derive recognises fallible functions by that name.)
+/// `ERR_XDPERF_*` string and, as its message, a JSON object: the one-line
+/// `message`, and where known the `setting` it is about, what would work
+/// `instead` ({ setting, values }) and the `errno`. The controller words
+/// them in its own terms (src/engine/native-error.ts). (Named `Result`
+/// because napi-derive recognises fallible functions by that name.)
 type Result<T> = napi::Result<T, &'static str>;
 
 fn to_js(err: error::Error) -> napi::Error<&'static str> {
-    napi::Error::new(err.kind.code(), err.message)
+    let mut detail = serde_json::json!({ "message": err.message });
+    if let Some(setting) = err.setting {
+        detail["setting"] = setting.name().into();
+    }
+    if let Some(instead) = err.instead {
+        detail["instead"] = serde_json::json!({
+            "setting": instead.setting.name(),
+            "values": instead.values,
+        });
+    }
+    if let Some(errno) = err.errno {
+        detail["errno"] = errno.into();
+    }
+    napi::Error::new(err.kind.code(), detail.to_string())
+}
+
+/// How frames reach the interface.
+#[napi(string_enum)]
+pub enum Engine {
+    /// AF_XDP sockets, one per queue.
+    #[napi(value = "afxdp")]
+    Afxdp,
+    /// BPF_PROG_RUN with XDP live frames, redirected to the interface.
+    #[napi(value = "xdp")]
+    Xdp,
+    /// AF_PACKET sockets with a TX ring, bypassing the qdisc.
+    #[napi(value = "packet")]
+    Packet,
+}
+
+/// The AF_XDP bind mode.
+#[napi(string_enum)]
+pub enum XdpMode {
+    /// Zero-copy where the driver supports it, copy otherwise.
+    #[napi(value = "auto")]
+    Auto,
+    #[napi(value = "zerocopy")]
+    Zerocopy,
+    #[napi(value = "copy")]
+    Copy,
 }
 
 /// Facts about a network interface.
@@ -88,14 +130,11 @@ pub struct Template {
     pub weight: f64,
 }
 
-/// What to send, where, how fast and for how long.
+/// What to send, where, how fast and for how long; validated by the core
+/// into its plan.
 #[napi(object)]
-pub struct TxPlan {
-    /// How frames reach the interface: AF_XDP sockets (the default), XDP
-    /// live frames (BPF_PROG_RUN, redirected to the interface), or AF_PACKET
-    /// TX rings.
-    #[napi(ts_type = "'afxdp' | 'xdp' | 'packet'")]
-    pub engine: Option<String>,
+pub struct TxRequest {
+    pub engine: Engine,
     pub ifname: String,
     /// One transmit thread each. afxdp binds each thread's socket to its
     /// queue; xdp and packet send through the queue the driver picks for
@@ -108,8 +147,7 @@ pub struct TxPlan {
     /// Not used by xdp (see `xdpBatchSize`).
     pub batch: u32,
     /// AF_XDP bind mode; other engines take only 'auto'.
-    #[napi(ts_type = "'auto' | 'zerocopy' | 'copy'")]
-    pub xdp_mode: String,
+    pub xdp_mode: XdpMode,
     /// Live frames the kernel runs per batch (1..256, default 64); xdp only.
     pub xdp_batch_size: Option<u32>,
     pub templates: Vec<Template>,
@@ -178,16 +216,24 @@ impl From<stats::TxStats> for TxStats {
 /// Validates the plan, sets up one sender per queue with the plan's engine
 /// and starts sending.
 #[napi]
-pub fn start_tx(plan: TxPlan) -> Result<TxSession> {
-    let request = plan::PlanRequest {
-        engine: plan.engine,
-        ifname: plan.ifname,
-        queues: plan.queues,
-        cpus: plan.cpus,
-        batch: plan.batch,
-        xdp_mode: plan.xdp_mode,
-        xdp_batch_size: plan.xdp_batch_size,
-        templates: plan
+pub fn start_tx(request: TxRequest) -> Result<TxSession> {
+    let plan_request = plan::PlanRequest {
+        engine: match request.engine {
+            Engine::Afxdp => plan::Engine::Afxdp,
+            Engine::Xdp => plan::Engine::Xdp,
+            Engine::Packet => plan::Engine::Packet,
+        },
+        ifname: request.ifname,
+        queues: request.queues,
+        cpus: request.cpus,
+        batch: request.batch,
+        xdp_mode: match request.xdp_mode {
+            XdpMode::Auto => xsk::ModeRequest::Auto,
+            XdpMode::Zerocopy => xsk::ModeRequest::ZeroCopy,
+            XdpMode::Copy => xsk::ModeRequest::Copy,
+        },
+        xdp_batch_size: request.xdp_batch_size,
+        templates: request
             .templates
             .into_iter()
             .map(|t| plan::TemplateRequest {
@@ -195,12 +241,12 @@ pub fn start_tx(plan: TxPlan) -> Result<TxSession> {
                 weight: t.weight,
             })
             .collect(),
-        pps: plan.pps,
-        bps: plan.bps,
-        count: plan.count,
-        duration_ms: plan.duration_ms,
+        pps: request.pps,
+        bps: request.bps,
+        count: request.count,
+        duration_ms: request.duration_ms,
     };
-    let inner = session::TxSession::start(request).map_err(to_js)?;
+    let inner = session::TxSession::start(plan_request).map_err(to_js)?;
     Ok(TxSession {
         inner: Arc::new(inner),
     })

@@ -2,7 +2,7 @@
 //! the device into what the engine runs.
 
 use crate::device::DeviceInfo;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Setting};
 use crate::frames::MAX_UMEM_FRAME_SIZE;
 use crate::pacer::RATE_SCALE;
 use crate::xsk::{ModeRequest, RING_SIZE};
@@ -57,29 +57,17 @@ impl Engine {
             Engine::Packet => "packet",
         }
     }
-
-    fn parse(name: Option<&str>) -> Result<Engine> {
-        match name {
-            None | Some("afxdp") => Ok(Engine::Afxdp),
-            Some("xdp") => Ok(Engine::Xdp),
-            Some("packet") => Ok(Engine::Packet),
-            Some(other) => Err(Error::invalid(format!(
-                "engine {other:?}: must be \"afxdp\", \"xdp\" or \"packet\""
-            ))),
-        }
-    }
 }
 
-/// The plan as the controller gives it (mirrors the JavaScript `TxPlan`).
+/// The plan as the controller gives it (from the JavaScript `TxRequest`).
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
-    /// None means AF_XDP, the engine plans had before there was a choice.
-    pub engine: Option<String>,
+    pub engine: Engine,
     pub ifname: String,
     pub queues: Vec<u32>,
     pub cpus: Option<Vec<u32>>,
     pub batch: u32,
-    pub xdp_mode: String,
+    pub xdp_mode: ModeRequest,
     pub xdp_batch_size: Option<u32>,
     pub templates: Vec<TemplateRequest>,
     pub pps: Option<f64>,
@@ -137,53 +125,55 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
             format!("interface {name} has no carrier (its link is down)"),
         ));
     }
-    let engine = Engine::parse(request.engine.as_deref())?;
+    let engine = request.engine;
     validate_queues(&request.queues, device)?;
     if let Some(cpus) = &request.cpus {
         if cpus.len() != request.queues.len() {
-            return Err(Error::invalid(format!(
-                "cpus: {} given for {} queues (need one per queue)",
-                cpus.len(),
-                request.queues.len()
-            )));
+            return Err(Error::invalid_setting(
+                Setting::Cpus,
+                format!(
+                    "{}: {} given for {} queues (need one per queue)",
+                    list(cpus),
+                    cpus.len(),
+                    request.queues.len()
+                ),
+            ));
         }
     }
     if request.batch == 0 || request.batch > MAX_BATCH {
-        return Err(Error::invalid(format!(
-            "batch {} out of range (1..{MAX_BATCH})",
-            request.batch
-        )));
+        return Err(Error::invalid_setting(
+            Setting::Batch,
+            format!("{} out of range (1..{MAX_BATCH})", request.batch),
+        ));
     }
-    let mode = match request.xdp_mode.as_str() {
-        "auto" => ModeRequest::Auto,
-        "zerocopy" => ModeRequest::ZeroCopy,
-        "copy" => ModeRequest::Copy,
-        other => {
-            return Err(Error::invalid(format!(
-                "xdpMode {other:?}: must be \"auto\", \"zerocopy\" or \"copy\""
-            )))
-        }
-    };
+    let mode = request.xdp_mode;
     if mode != ModeRequest::Auto && engine != Engine::Afxdp {
-        return Err(Error::invalid(format!(
-            "xdpMode {:?}: applies only to engine \"afxdp\", not {:?}",
-            request.xdp_mode,
-            engine.name()
-        )));
+        return Err(Error::invalid_setting(
+            Setting::XdpMode,
+            format!(
+                "{}: applies only to the afxdp engine, not {}",
+                mode.name(),
+                engine.name()
+            ),
+        ));
     }
     let xdp_batch_size = match (request.xdp_batch_size, engine) {
         (None, _) => DEFAULT_XDP_BATCH_SIZE,
         (Some(size), Engine::Xdp) if (1..=MAX_XDP_BATCH_SIZE).contains(&size) => size,
         (Some(size), Engine::Xdp) => {
-            return Err(Error::invalid(format!(
-                "xdpBatchSize {size} out of range (1..{MAX_XDP_BATCH_SIZE})"
-            )))
+            return Err(Error::invalid_setting(
+                Setting::XdpBatchSize,
+                format!("{size} out of range (1..{MAX_XDP_BATCH_SIZE})"),
+            ))
         }
-        (Some(_), other) => {
-            return Err(Error::invalid(format!(
-                "xdpBatchSize: applies only to engine \"xdp\", not {:?}",
-                other.name()
-            )))
+        (Some(size), other) => {
+            return Err(Error::invalid_setting(
+                Setting::XdpBatchSize,
+                format!(
+                    "{size}: applies only to the xdp engine, not {}",
+                    other.name()
+                ),
+            ))
         }
     };
     let (frames, weights) = validate_templates(&request.templates, device, engine)?;
@@ -195,14 +185,21 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
     let duration_ns = match request.duration_ms {
         Some(ms) if ms.is_finite() && ms > 0.0 => Some((ms * 1e6).round() as u64),
         Some(ms) => {
-            return Err(Error::invalid(format!(
-                "durationMs {ms}: must be a positive number"
-            )))
+            return Err(Error::invalid_setting(
+                Setting::Duration,
+                format!("{ms} ms: must be a positive number"),
+            ))
         }
         None => None,
     };
     let (count, deadline_ns) = match (request.count, total_rate, duration_ns) {
-        (Some(count), _, _) => (Some(positive_integer("count", count)?), duration_ns),
+        (Some(count), _, _) => (
+            Some(
+                positive_integer(count)
+                    .map_err(|problem| Error::invalid_setting(Setting::Count, problem))?,
+            ),
+            duration_ns,
+        ),
         // A rate for a time is a number of packets, which runs compare by:
         // exactly that many go, the last one due at the end of the time.
         // The deadline only cuts a sender that is behind its schedule.
@@ -307,10 +304,10 @@ fn validate_templates(
         let mut frame = template.frame.clone();
         frame.resize(len.max(MIN_FRAME_LEN), 0);
         frames.push(frame);
-        weights.push(positive_integer(
-            &format!("template {index}: weight"),
-            template.weight,
-        )?);
+        weights
+            .push(positive_integer(template.weight).map_err(|problem| {
+                Error::invalid(format!("template {index}: weight {problem}"))
+            })?);
     }
     Ok((frames, weights))
 }
@@ -340,20 +337,27 @@ fn total_rate_milli_pps(
     weights: &[u64],
 ) -> Result<Option<u64>> {
     let pps = match (pps, bps) {
-        (Some(_), Some(_)) => return Err(Error::invalid("pps and bps: give one rate, not both")),
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid_setting(
+                Setting::Pps,
+                "and a bit rate: give one rate, not both",
+            ))
+        }
         (Some(pps), None) => {
             if !(pps.is_finite() && pps > 0.0) {
-                return Err(Error::invalid(format!(
-                    "pps {pps}: must be a positive number"
-                )));
+                return Err(Error::invalid_setting(
+                    Setting::Pps,
+                    format!("{pps}: must be a positive number"),
+                ));
             }
             pps
         }
         (None, Some(bps)) => {
             if !(bps.is_finite() && bps > 0.0) {
-                return Err(Error::invalid(format!(
-                    "bps {bps}: must be a positive number"
-                )));
+                return Err(Error::invalid_setting(
+                    Setting::Bps,
+                    format!("{bps}: must be a positive number"),
+                ));
             }
             let weight_sum: f64 = weights.iter().map(|&w| w as f64).sum();
             let mean_len: f64 = frames
@@ -383,14 +387,18 @@ fn split_rate(total_milli_pps: u64, threads: usize) -> Result<Vec<u64>> {
         .collect())
 }
 
-fn positive_integer(what: &str, value: f64) -> Result<u64> {
+/// `value` as a count, or what is wrong with it ("1.5: must be a positive integer").
+fn positive_integer(value: f64) -> std::result::Result<u64, String> {
     if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER {
         Ok(value as u64)
     } else {
-        Err(Error::invalid(format!(
-            "{what} {value}: must be a positive integer"
-        )))
+        Err(format!("{value}: must be a positive integer"))
     }
+}
+
+/// `0,1` for an error message.
+fn list(ids: &[u32]) -> String {
+    ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
 #[cfg(test)]
@@ -413,12 +421,12 @@ mod tests {
 
     fn request() -> PlanRequest {
         PlanRequest {
-            engine: None,
+            engine: Engine::Afxdp,
             ifname: "xdperf0".into(),
             queues: vec![0],
             cpus: None,
             batch: 64,
-            xdp_mode: "auto".into(),
+            xdp_mode: ModeRequest::Auto,
             xdp_batch_size: None,
             templates: vec![TemplateRequest {
                 frame: vec![0xab; 42],
@@ -546,72 +554,61 @@ mod tests {
             .starts_with("templates:"));
         let mut r = request();
         r.batch = 0;
+        let err = validate(r, &veth(1)).unwrap_err();
         assert_eq!(
-            validate(r, &veth(1)).unwrap_err().message,
-            "batch 0 out of range (1..1024)"
+            (err.setting, err.message.as_str()),
+            (Some(Setting::Batch), "0 out of range (1..1024)")
         );
         let mut r = request();
         r.count = Some(1.5);
+        let err = validate(r, &veth(1)).unwrap_err();
         assert_eq!(
-            validate(r, &veth(1)).unwrap_err().message,
-            "count 1.5: must be a positive integer"
+            (err.setting, err.message.as_str()),
+            (Some(Setting::Count), "1.5: must be a positive integer")
         );
         let mut r = request();
         r.pps = Some(1.0);
         r.bps = Some(1.0);
         assert!(validate(r, &veth(1)).is_err());
-        let mut r = request();
-        r.xdp_mode = "fast".into();
-        assert!(validate(r, &veth(1)).is_err());
-    }
-
-    #[test]
-    fn engines_are_named_and_checked() {
-        for (name, engine) in [
-            ("afxdp", Engine::Afxdp),
-            ("xdp", Engine::Xdp),
-            ("packet", Engine::Packet),
-        ] {
-            let mut r = request();
-            r.engine = Some(name.into());
-            assert_eq!(validate(r, &veth(1)).unwrap().engine, engine);
-        }
-        let mut r = request();
-        r.engine = Some("dpdk".into());
-        assert_eq!(
-            validate(r, &veth(1)).unwrap_err().message,
-            "engine \"dpdk\": must be \"afxdp\", \"xdp\" or \"packet\""
-        );
     }
 
     #[test]
     fn engine_specific_options_are_refused_elsewhere() {
         let mut r = request();
-        r.engine = Some("packet".into());
-        r.xdp_mode = "copy".into();
+        r.engine = Engine::Packet;
+        r.xdp_mode = ModeRequest::Copy;
+        let err = validate(r, &veth(1)).unwrap_err();
         assert_eq!(
-            validate(r, &veth(1)).unwrap_err().message,
-            "xdpMode \"copy\": applies only to engine \"afxdp\", not \"packet\""
+            (err.setting, err.message.as_str()),
+            (
+                Some(Setting::XdpMode),
+                "copy: applies only to the afxdp engine, not packet"
+            )
         );
         let mut r = request();
         r.xdp_batch_size = Some(32);
+        let err = validate(r, &veth(1)).unwrap_err();
         assert_eq!(
-            validate(r, &veth(1)).unwrap_err().message,
-            "xdpBatchSize: applies only to engine \"xdp\", not \"afxdp\""
+            (err.setting, err.message.as_str()),
+            (
+                Some(Setting::XdpBatchSize),
+                "32: applies only to the xdp engine, not afxdp"
+            )
         );
     }
 
     #[test]
     fn xdp_batch_size_defaults_to_the_kernels_and_is_bounded() {
         let mut r = request();
-        r.engine = Some("xdp".into());
+        r.engine = Engine::Xdp;
         assert_eq!(validate(r.clone(), &veth(1)).unwrap().xdp_batch_size, 64);
         r.xdp_batch_size = Some(256);
         assert_eq!(validate(r.clone(), &veth(1)).unwrap().xdp_batch_size, 256);
         r.xdp_batch_size = Some(257);
+        let err = validate(r, &veth(1)).unwrap_err();
         assert_eq!(
-            validate(r, &veth(1)).unwrap_err().message,
-            "xdpBatchSize 257 out of range (1..256)"
+            (err.setting, err.message.as_str()),
+            (Some(Setting::XdpBatchSize), "257 out of range (1..256)")
         );
     }
 
@@ -625,7 +622,7 @@ mod tests {
             .unwrap_err()
             .message
             .contains("exceeds the AF_XDP frame size (4096)"));
-        r.engine = Some("packet".into());
+        r.engine = Engine::Packet;
         assert_eq!(validate(r, &dev).unwrap().frames[0].len(), 9014);
     }
 }

@@ -28,7 +28,7 @@ use aya::programs::{BtfTracePoint, TestRun, TestRunAttrs, TestRunOptions, Xdp, X
 use aya::{Btf, Ebpf, EbpfLoader, Pod};
 
 use crate::device::device_info;
-use crate::error::{errno_in, Error, ErrorKind, Result};
+use crate::error::{errno_in, Error, ErrorKind, Result, Setting};
 use crate::gate::{Admit, Gate, LoopEnd, PacketBudget};
 use crate::netlink::{self, XDP_FEATURE_NDO_XMIT};
 use crate::pacer::{Clock, Pacer};
@@ -51,6 +51,8 @@ const TGID_GLOBAL: &str = "sender_tgid";
 /// How long a driver may take to bring the link back after the attach.
 const CARRIER_TIMEOUT: Duration = Duration::from_secs(10);
 const CARRIER_POLL: Duration = Duration::from_millis(10);
+/// The engines that send where this one cannot.
+const OTHER_ENGINES: &[&str] = &["afxdp", "packet"];
 
 /// Frames per call when unpaced. A call costs ~40 µs besides its frames
 /// (the kernel sets up and tears down a page pool per call); 4096 frames
@@ -152,9 +154,10 @@ impl LiveTransmitter {
             return Err(Error::new(
                 ErrorKind::Busy,
                 format!(
-                    "interface {name}: an XDP program ({program}) is attached; the xdp engine attaches its own for the run (detach it, or use engine \"afxdp\" or \"packet\")"
+                    "interface {name}: an XDP program ({program}) is attached; the xdp engine attaches its own for the run (detach it)"
                 ),
-            ));
+            )
+            .instead(Setting::Engine, OTHER_ENGINES));
         }
         let subject = format!("interface {name}: XDP live-frames program");
         let mut ebpf = EbpfLoader::new()
@@ -303,14 +306,14 @@ fn check_redirect_target(plan: &TxPlan, facts: &netlink::LinkFacts) -> Result<()
     }
     let message = match &peer {
         Some(peer) => format!(
-            "interface {name}: its veth peer {} has no XDP program, so it would drop every frame the xdp engine sends (attach one there, e.g. an xdperf counter, or use engine \"afxdp\" or \"packet\")",
+            "interface {name}: its veth peer {} has no XDP program, so it would drop every frame the xdp engine sends (attach one there, e.g. an xdperf counter)",
             peer.describe()
         ),
         None => format!(
-            "interface {name}: its driver does not accept redirected XDP frames (no ndo_xdp_xmit in its XDP features); use engine \"afxdp\" or \"packet\""
+            "interface {name}: its driver does not accept redirected XDP frames (no ndo_xdp_xmit in its XDP features)"
         ),
     };
-    Err(Error::new(ErrorKind::Unsupported, message))
+    Err(Error::new(ErrorKind::Unsupported, message).instead(Setting::Engine, OTHER_ENGINES))
 }
 
 fn attach_tracing(ebpf: &mut Ebpf, subject: &str) -> Result<Vec<BtfTracePointLink>> {

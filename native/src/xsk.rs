@@ -6,7 +6,7 @@ use std::os::fd::RawFd;
 use xdpilone::xdp::XdpDesc;
 use xdpilone::{DeviceQueue, IfInfo, RingTx, Socket, SocketConfig, Umem, UmemConfig};
 
-use crate::error::{describe_errno, Error, ErrorKind, Result};
+use crate::error::{describe_errno, Error, ErrorKind, Result, Setting};
 use crate::umem::UmemArea;
 
 /// Entries of the TX and completion rings. The transmit loop keeps at most
@@ -27,6 +27,16 @@ pub enum ModeRequest {
     Auto,
     ZeroCopy,
     Copy,
+}
+
+impl ModeRequest {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeRequest::Auto => "auto",
+            ModeRequest::ZeroCopy => "zerocopy",
+            ModeRequest::Copy => "copy",
+        }
+    }
 }
 
 /// Result of waking the kernel.
@@ -76,13 +86,15 @@ impl XskTx {
         let (tx, completions) = bound.map_err(|errno| match (request, errno) {
             (ModeRequest::ZeroCopy, libc::EOPNOTSUPP) => Error::new(
                 ErrorKind::Unsupported,
-                format!(
-                    "{subject}: zero-copy is not supported by this driver (use xdpMode \"auto\" or \"copy\")"
-                ),
-            ),
+                format!("{subject}: zero-copy is not supported by this driver"),
+            )
+            .instead(Setting::XdpMode, &["auto", "copy"]),
             (_, libc::EINVAL) => Error::new(
                 ErrorKind::Kernel,
-                format!("{subject}: the kernel refused the bind ({})", describe_errno(errno)),
+                format!(
+                    "{subject}: the kernel refused the bind ({})",
+                    describe_errno(errno)
+                ),
             ),
             _ => Error::from_errno(&subject, errno),
         })?;

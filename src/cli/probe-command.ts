@@ -4,7 +4,7 @@
  * would pick, with the reason.
  */
 import { chooseEngine } from '../engine/engine-choice.js';
-import { engineCall, nativeCore, type ProbeResult } from '../engine/native-core.js';
+import { nativeCore, type ProbeResult } from '../engine/native-core.js';
 import { UsageError } from '../errors.js';
 
 export interface ProbeFlags {
@@ -50,7 +50,7 @@ function describe(probe: ProbeResult): string[] {
 export function runProbeCommand(flags: ProbeFlags): void {
   if (flags.dev === undefined) throw new UsageError('--dev is required: the interface to probe');
   const native = nativeCore();
-  const probe = engineCall(() => native.probe(flags.dev!));
+  const probe = native.probe(flags.dev!);
   const choice = chooseEngine(probe);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ ...probe, auto: choice }, null, 2) + '\n');

@@ -6,7 +6,7 @@ import { readProfile, resolvePluginSettings, type PluginFlags } from '../config/
 import { resolveRunSettings, type RunFlags, type RunSettings } from '../config/run-settings.js';
 import { parseMac, readDevice, type DeviceContext } from '../device/local-device.js';
 import { chooseEngine, liveFramesProblem, type EngineChoice, type EngineRequest } from '../engine/engine-choice.js';
-import { engineCall, engineWait, nativeCore, type TxStats } from '../engine/native-core.js';
+import { NATIVE_ENGINE, NATIVE_XDP_MODE, nativeCore, type TxStats } from '../engine/native-core.js';
 import { RawSession } from '../engine/raw-engine.js';
 import { RxCounter } from '../engine/rx-counter.js';
 import type { TxEngineSession } from '../engine/tx-engine.js';
@@ -51,7 +51,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   }
   const device: DeviceContext & { driver: string } = native
     ? (() => {
-        const info = engineCall(() => native.deviceInfo(dev));
+        const info = native.deviceInfo(dev);
         if (!info.adminUp) throw new XdperfError(`interface ${dev} is down`);
         return { name: info.name, mac: parseMac(info.mac) ?? Buffer.alloc(6), mtu: info.mtu, queues: info.txQueues, driver: info.driver };
       })()
@@ -150,7 +150,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
 
   let final: TxStats;
   try {
-    final = await engineWait(session.wait());
+    final = await session.wait();
   } catch (error) {
     rx?.close();
     throw error;
@@ -203,7 +203,7 @@ function holdRawEngineCpu(cpus: number[] | undefined, native: ReturnType<typeof 
     process.stderr.write('xdperf: warning: --cpus is ignored: the raw engine pins its thread through the native core, which is not available\n');
     return undefined;
   }
-  return engineCall(() => native.reserveCpu(cpus[0]!));
+  return native.reserveCpu(cpus[0]!);
 }
 
 /** The engine for this run: the one asked for, or what auto finds by probing the interface. */
@@ -213,9 +213,9 @@ function pickEngine(request: EngineRequest, dev: string, native: ReturnType<type
     if (request === 'auto') return { engine: 'raw', reason: `the native core is not available (${nativeMissing})` };
     throw new XdperfError(`engine ${request}: ${nativeMissing}`);
   }
-  if (request === 'auto') return chooseEngine(engineCall(() => native.probe(dev)));
+  if (request === 'auto') return chooseEngine(native.probe(dev));
   if (request === 'xdp') {
-    const problem = liveFramesProblem(engineCall(() => native.probe(dev)));
+    const problem = liveFramesProblem(native.probe(dev));
     if (problem !== undefined) process.stderr.write(`xdperf: warning: --engine xdp on ${dev}: ${problem}; frames may not arrive\n`);
   }
   return { engine: request, reason: 'chosen with --engine' };
@@ -235,21 +235,19 @@ function startEngine(
   if (engine === 'raw') {
     return RawSession.start({ ifname, templates: frames, pps, bps: run.bps, count: run.count, durationMs: run.durationMs });
   }
-  return engineCall(() =>
-    native!.startTx({
-      ifname,
-      engine,
-      queues,
-      cpus: run.cpus,
-      batch: run.batch,
-      // An explicit --xdp-mode wins; otherwise auto's finding, or let the engine decide.
-      xdpMode: run.xdpModeGiven ? run.xdpMode : (choice.xdpMode ?? run.xdpMode),
-      xdpBatchSize: run.xdpBatch,
-      templates: frames,
-      pps,
-      bps: run.bps,
-      count: run.count,
-      durationMs: run.durationMs,
-    }),
-  );
+  return native!.startTx({
+    ifname,
+    engine: NATIVE_ENGINE[engine],
+    queues,
+    cpus: run.cpus,
+    batch: run.batch,
+    // An explicit --xdp-mode wins; otherwise auto's finding, or let the engine decide.
+    xdpMode: NATIVE_XDP_MODE[run.xdpModeGiven ? run.xdpMode : (choice.xdpMode ?? run.xdpMode)],
+    xdpBatchSize: run.xdpBatch,
+    templates: frames,
+    pps,
+    bps: run.bps,
+    count: run.count,
+    durationMs: run.durationMs,
+  });
 }

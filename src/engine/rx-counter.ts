@@ -4,7 +4,7 @@
  * otherwise one is attached for the run and detached afterwards.
  */
 import { existsSync } from 'node:fs';
-import { engineCall, nativeCore, type Counter, type Counts } from './native-core.js';
+import { nativeCore, type Counter, type Counts } from './native-core.js';
 
 // Frames that reach the counter have done their job; dropping them spares the receiving
 // stack, which would otherwise take most of a core at high rates.
@@ -30,20 +30,20 @@ export class RxCounter {
 
   /** Attaches a counter that outlives this process, pinned where `open` finds it. */
   static pin(ifname: string, netns: string | undefined, action: 'drop' | 'pass'): string | null {
-    return engineCall(() => nativeCore().attachCounter(ifname, { action, netns, pinDir: counterPinDir(ifname, netns) })).mode;
+    return nativeCore().attachCounter(ifname, { action, netns, pinDir: counterPinDir(ifname, netns) }).mode;
   }
 
   /** Removes a pinned counter (detaching it); false when there was none. */
   static unpin(ifname: string, netns: string | undefined): boolean {
-    return engineCall(() => nativeCore().removePinned(counterPinDir(ifname, netns)));
+    return nativeCore().removePinned(counterPinDir(ifname, netns));
   }
 
   static open(ifname: string, netns: string | undefined, action: 'drop' | 'pass' = ACTION): RxCounter {
     const pinned = counterPinDir(ifname, netns);
     const isPinned = existsSync(pinned);
     const counter = isPinned
-      ? engineCall(() => nativeCore().openPinnedCounter(pinned))
-      : engineCall(() => nativeCore().attachCounter(ifname, { action, netns }));
+      ? nativeCore().openPinnedCounter(pinned)
+      : nativeCore().attachCounter(ifname, { action, netns });
     return new RxCounter(counter, counter.counts(), !isPinned);
   }
 
@@ -79,6 +79,6 @@ export class RxCounter {
 
   /** Detaches a counter this run attached; a pinned one stays for its owner. */
   close(): void {
-    if (this.owned) engineCall(() => this.counter.detach());
+    if (this.owned) this.counter.detach();
   }
 }
