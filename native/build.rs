@@ -1,6 +1,6 @@
 //! Builds the BPF programs in bpf/ into objects that the engine embeds with
 //! `include_bytes!` (the receive counter for src/receiver.rs, the live-frames
-//! transmitter for src/xdp_live.rs, the probe programs for src/probe.rs), and
+//! transmitter for src/engine/xdp/, the probe programs for src/probe.rs), and
 //! sets up napi linking.
 
 use std::env;

@@ -1,33 +1,29 @@
 //! xdperf's native core, as seen from JavaScript. This file only converts
-//! between napi types and the engine's, and delegates: transmit sessions are
-//! in session.rs (with one module pair per engine: xsk.rs/xsk_loop.rs for
-//! AF_XDP, xdp_live.rs for XDP live frames, packet_ring.rs/packet_loop.rs
-//! for AF_PACKET), the receive counter in receiver.rs, interface facts in
-//! device.rs, the capability probe in probe.rs.
+//! between napi types and the core's, and delegates: transmit sessions are
+//! in session.rs, each engine's setup and loop in engine/ (afxdp, xdp,
+//! packet), the modules that talk to the kernel in kernel/ (the only place
+//! allowed unsafe code), the receive counter in receiver.rs, the capability
+//! probe in probe.rs.
 
-mod cpu;
-mod device;
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod engine;
 mod error;
-mod frames;
 mod gate;
+// The one place allowed unsafe code: the modules that talk to the kernel.
+#[allow(unsafe_code)]
+mod kernel;
 mod link_watch;
-mod netlink;
-mod netns;
 mod pacer;
-mod packet_loop;
-mod packet_ring;
 mod plan;
 mod probe;
 mod receiver;
 mod schedule;
 mod session;
 mod stats;
-mod umem;
-mod veth;
-mod xdp_live;
-mod xdp_program;
-mod xsk;
-mod xsk_loop;
+
+use kernel::{cpu, device, xsk};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use crate::device::LinkState;
 use crate::error::{Error, ErrorKind};
+use crate::kernel::device::LinkState;
 
 /// How often the watchdog looks: a run stops well within a second of its
 /// interface going.

@@ -1,11 +1,11 @@
 //! The transmit plan as the controller sends it, and its validation against
 //! the device into what the engine runs.
 
-use crate::device::DeviceInfo;
+use crate::engine::afxdp::frames::MAX_UMEM_FRAME_SIZE;
 use crate::error::{Error, ErrorKind, Result, Setting};
-use crate::frames::MAX_UMEM_FRAME_SIZE;
+use crate::kernel::device::DeviceInfo;
+use crate::kernel::xsk::{ModeRequest, RING_SIZE};
 use crate::pacer::RATE_SCALE;
-use crate::xsk::{ModeRequest, RING_SIZE};
 
 /// Frames shorter than the Ethernet minimum (without FCS) are zero-padded.
 pub const MIN_FRAME_LEN: usize = 60;

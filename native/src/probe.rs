@@ -13,14 +13,14 @@ use std::fs;
 use aya::programs::{TestRun, TestRunAttrs, TestRunOptions, Xdp, XdpMode};
 use aya::{Ebpf, EbpfLoader};
 
-use crate::device::{device_info, DeviceInfo};
 use crate::error::{describe_errno, errno_in, Error, ErrorKind, Result};
-use crate::netlink::{self, XdpAttachment, XDP_FEATURE_NDO_XMIT};
-use crate::packet_ring::{RingGeometry, TxRing};
+use crate::kernel::bpf::load_xdp;
+use crate::kernel::device::{device_info, DeviceInfo};
+use crate::kernel::netlink::{self, XdpAttachment, XDP_FEATURE_NDO_XMIT};
+use crate::kernel::packet_ring::{RingGeometry, TxRing};
+use crate::kernel::veth::{self, VethPeer};
+use crate::kernel::xsk;
 use crate::plan::MIN_FRAME_LEN;
-use crate::veth::{self, VethPeer};
-use crate::xdp_program::load_xdp;
-use crate::xsk;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_probe.o"));
 const PASS_PROGRAM: &str = "xdperf_probe_pass";

@@ -3,7 +3,6 @@
 //! dropping or passing them. Optionally pinned under bpffs so the counter
 //! outlives the process (the lab keeps one on its receiving veth).
 
-use std::ffi::CString;
 use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
@@ -13,11 +12,11 @@ use aya::maps::{Map, MapData, PerCpuArray};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::XdpLink;
 use aya::programs::{ProgramError, XdpMode};
-use aya::{EbpfLoader, Pod};
+use aya::EbpfLoader;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::netns;
-use crate::xdp_program::load_xdp;
+use crate::kernel::bpf::{self, load_xdp, CountsValue};
+use crate::kernel::netns;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_count.o"));
 const PROGRAM: &str = "xdperf_count";
@@ -27,7 +26,6 @@ const VERDICT_GLOBAL: &str = "verdict";
 const PINNED_MAP: &str = "counts";
 const PINNED_LINK_PREFIX: &str = "xdp_link_";
 /// statfs f_type of a BPF filesystem.
-const BPF_FS_MAGIC: libc::c_long = 0xcafe_4a11;
 const XDP_DROP: u32 = 1;
 const XDP_PASS: u32 = 2;
 
@@ -82,18 +80,6 @@ pub struct Counts {
     pub packets: u64,
     pub bytes: u64,
 }
-
-/// `struct counts` in xdp_count.c.
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(C)]
-struct CountsValue {
-    packets: u64,
-    bytes: u64,
-}
-
-// SAFETY: CountsValue is repr(C), two u64s with no padding, and every bit
-// pattern is a valid value, as aya requires of map values.
-unsafe impl Pod for CountsValue {}
 
 enum Attachment {
     /// Attached by this process; detaching drops the link.
@@ -300,15 +286,9 @@ fn check_pin_dir(dir: &Path) -> Result<()> {
         .ancestors()
         .find(|p| p.exists())
         .unwrap_or(Path::new("/"));
-    let path = CString::new(existing.as_os_str().as_bytes())
+    let on_bpffs = bpf::on_bpf_filesystem(existing)
         .map_err(|_| Error::invalid(format!("{subject}: path contains a NUL byte")))?;
-    // SAFETY: statfs fills the zeroed struct we pass; `path` is a valid C string.
-    let (rc, fs_type) = unsafe {
-        let mut stat: libc::statfs = std::mem::zeroed();
-        let rc = libc::statfs(path.as_ptr(), &mut stat);
-        (rc, stat.f_type)
-    };
-    if rc < 0 || fs_type != BPF_FS_MAGIC {
+    if !on_bpffs {
         return Err(Error::invalid(format!(
             "{subject}: not on a BPF filesystem (mount one with: mount -t bpf bpf /sys/fs/bpf)"
         )));

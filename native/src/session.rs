@@ -14,22 +14,22 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crate::cpu;
-use crate::device::{device_info, link_state};
+use crate::engine::afxdp::frames::{umem_frame_size, FrameLayout};
+use crate::engine::afxdp::tx_loop::XskLoop;
+use crate::engine::packet::tx_loop::PacketLoop;
+use crate::engine::xdp::{LiveLoop, LiveTransmitter};
 use crate::error::{Error, ErrorKind, Result};
-use crate::frames::{umem_frame_size, FrameLayout};
 use crate::gate::{Gate, LoopEnd, PacketBudget};
+use crate::kernel::cpu;
+use crate::kernel::device::{device_info, link_state};
+use crate::kernel::packet_ring::{RingGeometry, TxRing};
+use crate::kernel::umem::UmemArea;
+use crate::kernel::xsk::XskTx;
 use crate::link_watch::{verdict_of, LinkWatch, Progress, WATCH_INTERVAL};
 use crate::pacer::{Clock, MonotonicClock, Pacer};
-use crate::packet_loop::PacketLoop;
-use crate::packet_ring::{RingGeometry, TxRing};
 use crate::plan::{validate, Engine, PlanRequest, TxPlan};
 use crate::schedule::Schedule;
 use crate::stats::{sum, QueueCounters, TxStats};
-use crate::umem::UmemArea;
-use crate::xdp_live::{LiveLoop, LiveTransmitter};
-use crate::xsk::XskTx;
-use crate::xsk_loop::XskLoop;
 
 /// What an engine shares between its threads.
 enum EngineState {

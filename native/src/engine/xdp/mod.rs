@@ -25,19 +25,19 @@ use aya::maps::{MapData, PerCpuArray};
 use aya::programs::tp_btf::BtfTracePointLink;
 use aya::programs::xdp::XdpLink;
 use aya::programs::{BtfTracePoint, TestRun, TestRunAttrs, TestRunOptions, Xdp, XdpMode};
-use aya::{Btf, Ebpf, EbpfLoader, Pod};
+use aya::{Btf, Ebpf, EbpfLoader};
 
-use crate::device::device_info;
 use crate::error::{errno_in, Error, ErrorKind, Result, Setting};
 use crate::gate::{Admit, Gate, LoopEnd, PacketBudget};
-use crate::netlink::{self, XDP_FEATURE_NDO_XMIT};
+use crate::kernel::bpf::{load_xdp, XmitCountsValue};
+use crate::kernel::device::device_info;
+use crate::kernel::netlink::{self, XDP_FEATURE_NDO_XMIT};
+use crate::kernel::veth;
 use crate::pacer::{Clock, Pacer};
 use crate::plan::TxPlan;
 use crate::probe::ProbePrograms;
 use crate::schedule::Schedule;
 use crate::stats::{LocalCounters, QueueCounters};
-use crate::veth;
-use crate::xdp_program::load_xdp;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_live_tx.o"));
 const PROGRAM: &str = "xdperf_live_tx";
@@ -98,19 +98,6 @@ impl TemplateQuotas {
         self.quotas[template].is_spent()
     }
 }
-
-/// `struct xmit_counts` in xdp_live_tx.c.
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(C)]
-struct XmitCountsValue {
-    sent: u64,
-    dropped: u64,
-    redirect_errors: u64,
-}
-
-// SAFETY: XmitCountsValue is repr(C), three u64s with no padding, and every
-// bit pattern is a valid value, as aya requires of map values.
-unsafe impl Pod for XmitCountsValue {}
 
 /// What the target's driver did with the redirected frames, over all CPUs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

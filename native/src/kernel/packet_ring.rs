@@ -18,8 +18,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use crate::engine::packet::tx_loop::{Flush, FrameRing};
 use crate::error::{describe_errno, Error, ErrorKind, Result};
-use crate::packet_loop::{Flush, FrameRing};
 
 /// <linux/if_packet.h>
 const TPACKET_V2: i32 = 1;

@@ -7,7 +7,7 @@
 use std::fs::{self, File};
 use std::os::fd::AsRawFd;
 
-use crate::netlink::{self, LinkFacts, XdpAttachment};
+use crate::kernel::netlink::{self, LinkFacts, XdpAttachment};
 
 const NETNS_DIR: &str = "/var/run/netns";
 

@@ -7,7 +7,7 @@ use xdpilone::xdp::XdpDesc;
 use xdpilone::{DeviceQueue, IfInfo, RingTx, Socket, SocketConfig, Umem, UmemConfig};
 
 use crate::error::{describe_errno, Error, ErrorKind, Result, Setting};
-use crate::umem::UmemArea;
+use crate::kernel::umem::UmemArea;
 
 /// Entries of the TX and completion rings. The transmit loop keeps at most
 /// this many descriptors in flight, so the completion ring cannot overflow.

@@ -3,11 +3,11 @@
 //! into the TX ring, and kicks the kernel only when the ring needs it. No
 //! allocation, no lock, no syscall but the kick.
 
-use crate::frames::FrameLayout;
+use crate::engine::afxdp::frames::FrameLayout;
 use crate::gate::{Admit, Gate, LoopEnd};
+use crate::kernel::xsk::{Kick, XskTx, RING_SIZE};
 use crate::pacer::Clock;
 use crate::stats::{LocalCounters, QueueCounters};
-use crate::xsk::{Kick, XskTx, RING_SIZE};
 
 /// Time to wait for the last completions once sending stopped: the kernel
 /// completes copy-mode frames within microseconds, so this is reached only

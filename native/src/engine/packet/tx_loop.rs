@@ -1,5 +1,5 @@
 //! The packet engine's transmit loop over an AF_PACKET TX ring
-//! (packet_ring.rs). The kernel hands slots back (AVAILABLE) once their
+//! (kernel/packet_ring.rs). The kernel hands slots back (AVAILABLE) once their
 //! frames are sent, in ring order; the loop reaps them from the oldest,
 //! fills free slots in ring order with the schedule's templates, marks them
 //! SEND_REQUEST, and flushes once per batch with send(). A slot keeps the
@@ -25,7 +25,7 @@ pub enum Flush {
     Failed(i32),
 }
 
-/// A TX ring as the loop sees it (the kernel's in packet_ring.rs, a
+/// A TX ring as the loop sees it (the kernel's in kernel/packet_ring.rs, a
 /// simulated one in the tests).
 pub trait FrameRing {
     fn slots(&self) -> u32;

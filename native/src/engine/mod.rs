@@ -1,0 +1,5 @@
+//! The transmit engines, one module each: setup and transmit loop.
+
+pub mod afxdp;
+pub mod packet;
+pub mod xdp;

@@ -1,0 +1,72 @@
+//! What the BPF programs share with userspace: loading an XDP program out
+//! of an embedded BPF object (the step the receive counter, the live-frames
+//! engine and the prober share), the layout of their map values, and
+//! whether a path is on a BPF filesystem.
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use aya::programs::Xdp;
+use aya::{Ebpf, Pod};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Finds the XDP program `name` in `ebpf` and loads it into the kernel;
+/// errors name `subject`.
+pub fn load_xdp<'a>(ebpf: &'a mut Ebpf, name: &str, subject: &str) -> Result<&'a mut Xdp> {
+    let program: &mut Xdp = ebpf
+        .program_mut(name)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Kernel,
+                format!("{subject}: program {name} missing"),
+            )
+        })?
+        .try_into()
+        .map_err(|err| Error::from_source_chain(subject, &err))?;
+    program
+        .load()
+        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+    Ok(program)
+}
+
+/// `struct counts` in xdp_count.c.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
+pub struct CountsValue {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+// SAFETY: CountsValue is repr(C), two u64s with no padding, and every bit
+// pattern is a valid value, as aya requires of map values.
+unsafe impl Pod for CountsValue {}
+
+/// `struct xmit_counts` in xdp_live_tx.c.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
+pub struct XmitCountsValue {
+    pub sent: u64,
+    pub dropped: u64,
+    pub redirect_errors: u64,
+}
+
+// SAFETY: XmitCountsValue is repr(C), three u64s with no padding, and every
+// bit pattern is a valid value, as aya requires of map values.
+unsafe impl Pod for XmitCountsValue {}
+
+const BPF_FS_MAGIC: libc::c_long = 0xcafe_4a11;
+
+/// Whether `path` (which exists) is on a BPF filesystem; Err if the path
+/// holds a NUL byte.
+pub fn on_bpf_filesystem(path: &Path) -> std::result::Result<bool, std::ffi::NulError> {
+    let path = CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: statfs fills the zeroed struct we pass; `path` is a valid C string.
+    let (rc, fs_type) = unsafe {
+        let mut stat: libc::statfs = std::mem::zeroed();
+        let rc = libc::statfs(path.as_ptr(), &mut stat);
+        (rc, stat.f_type)
+    };
+    Ok(rc == 0 && fs_type == BPF_FS_MAGIC)
+}

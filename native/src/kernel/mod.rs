@@ -1,0 +1,14 @@
+//! The modules that talk to the kernel, the only ones allowed unsafe code
+//! (each block with a `// SAFETY:` line): interfaces (device, netlink,
+//! veth), namespaces, CPU affinity, AF_XDP (UMEM, socket and rings),
+//! AF_PACKET rings, and what BPF programs share with userspace.
+
+pub mod bpf;
+pub mod cpu;
+pub mod device;
+pub mod netlink;
+pub mod netns;
+pub mod packet_ring;
+pub mod umem;
+pub mod veth;
+pub mod xsk;
