@@ -1,8 +1,9 @@
 //! A transmit session: one thread per entry of the plan's `queues`, each
-//! with its engine's sender (an AF_XDP socket, XDP live-frame calls, or an
-//! AF_PACKET TX ring), started together, stopped by count, duration or
-//! request, and summed into stats. The engines share everything but the
-//! sending: plan, schedule, pacer, packet budget (gate.rs) and counters.
+//! with its engine's sender (engine/: an AF_XDP socket, XDP live-frame
+//! calls, or an AF_PACKET TX ring), started together, stopped by count,
+//! duration, request or its watchdog, and summed into stats. The engines
+//! share everything but the sending: plan, schedule, pacer, packet budget
+//! (gate.rs) and counters.
 //!
 //! Each thread sets itself up (CPU pinning, its sender on its own NUMA node)
 //! and reports back; only when every thread is ready do they all start from
@@ -14,60 +15,28 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crate::engine::afxdp::frames::{umem_frame_size, FrameLayout};
-use crate::engine::afxdp::tx_loop::XskLoop;
-use crate::engine::packet::tx_loop::PacketLoop;
-use crate::engine::xdp::{LiveLoop, LiveTransmitter};
+use crate::engine::{self, LoopContext, ThreadSender, TxEngine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::gate::{Gate, LoopEnd, PacketBudget};
 use crate::kernel::cpu;
 use crate::kernel::device::{device_info, link_state};
-use crate::kernel::packet_ring::{RingGeometry, TxRing};
-use crate::kernel::umem::UmemArea;
-use crate::kernel::xsk::XskTx;
 use crate::link_watch::{verdict_of, LinkWatch, Progress, WATCH_INTERVAL};
 use crate::pacer::{Clock, MonotonicClock, Pacer};
 use crate::plan::{validate, Engine, PlanRequest, TxPlan};
 use crate::schedule::Schedule;
 use crate::stats::{sum, QueueCounters, TxStats};
 
-/// What an engine shares between its threads.
-enum EngineState {
-    Afxdp(FrameLayout),
-    Xdp(Box<LiveTransmitter>),
-    Packet(RingGeometry),
-}
-
-/// One thread's sender, set up on the thread, with what it shares.
-enum Sender<'a> {
-    Afxdp(Box<XskTx>, &'a FrameLayout),
-    Xdp(&'a LiveTransmitter),
-    Packet(TxRing),
-}
-
-impl Sender<'_> {
-    /// The session's `mode` as this thread sees it.
-    fn mode(&self) -> &'static str {
-        match self {
-            Sender::Afxdp(socket, _) if socket.is_zero_copy() => "zerocopy",
-            Sender::Afxdp(..) => "copy",
-            Sender::Xdp(_) => "live-frames",
-            Sender::Packet(_) => "tx-ring",
-        }
-    }
-}
-
 /// State the threads and `stats()` share.
 struct Shared {
     plan: TxPlan,
     schedule: Schedule,
     frame_lengths: Vec<u32>,
-    /// The packet count (the xdp engine splits it over the templates instead).
+    /// The packet count, when the engine shares it as one budget.
     budget: Option<PacketBudget>,
     counters: Vec<QueueCounters>,
     stop: AtomicBool,
     start: OnceLock<Instant>,
-    engine: EngineState,
+    engine: Box<dyn TxEngine>,
     /// Why the watchdog ended the run, if it did.
     watchdog_verdict: Mutex<Option<Error>>,
 }
@@ -87,119 +56,33 @@ pub struct TxSession {
     mode: &'static str,
 }
 
+/// What a transmit thread reports once set up: its sender's mode, or why
+/// it could not set up.
+type ThreadReport = (usize, Result<&'static str>);
+
 impl TxSession {
     /// Validates `request`, sets up every thread's sender and starts sending.
     pub fn start(request: PlanRequest) -> Result<TxSession> {
-        let device = device_info(&request.ifname)?;
-        let plan = validate(request, &device)?;
-        let schedule = Schedule::new(&plan.weights)?;
-        let frame_lengths = plan.frame_lengths();
-        let engine = match plan.engine {
-            Engine::Afxdp => EngineState::Afxdp(FrameLayout::new(
-                &schedule,
-                &frame_lengths,
-                umem_frame_size(&frame_lengths),
-                plan.batch as usize,
-            )),
-            Engine::Xdp => EngineState::Xdp(Box::new(LiveTransmitter::start(&plan, &schedule)?)),
-            Engine::Packet => {
-                let largest = frame_lengths.iter().copied().max().unwrap_or(0) as usize;
-                EngineState::Packet(RingGeometry::new(largest, schedule.period(), plan.batch))
-            }
-        };
-        let counts_templates = plan.engine == Engine::Xdp;
-        let shared = Arc::new(Shared {
-            budget: plan
-                .count
-                .filter(|_| !counts_templates)
-                .map(PacketBudget::new),
-            counters: plan
-                .queues
-                .iter()
-                .map(|_| {
-                    if counts_templates {
-                        QueueCounters::counting_templates(plan.frames.len())
-                    } else {
-                        QueueCounters::default()
-                    }
-                })
-                .collect(),
-            stop: AtomicBool::new(false),
-            start: OnceLock::new(),
-            watchdog_verdict: Mutex::new(None),
-            plan,
-            schedule,
-            frame_lengths,
-            engine,
-        });
-
+        let shared = Arc::new(Shared::new(request)?);
         let mut others_off = shared
             .plan
             .cpus
             .as_deref()
             .and_then(cpu::move_other_threads_off);
-        let (report_tx, report_rx) = mpsc::channel::<(usize, Result<&'static str>)>();
-        let mut go_senders = Vec::new();
-        let mut threads = Vec::new();
-        for index in 0..shared.plan.queues.len() {
-            let (go_tx, go_rx) = mpsc::channel::<()>();
-            let shared_for_thread = shared.clone();
-            let report = report_tx.clone();
-            shared.counters[index]
-                .running
-                .store(true, Ordering::Relaxed);
-            let spawned = std::thread::Builder::new()
-                .name(thread_name(&shared.plan, index))
-                .spawn(move || transmit_thread(&shared_for_thread, index, report, go_rx));
-            match spawned {
-                Ok(handle) => {
-                    threads.push(handle);
-                    go_senders.push(go_tx);
+        let ready = match spawn_threads(&shared) {
+            Ok(ready) => ready,
+            Err(err) => {
+                if let Some(others_off) = others_off.take() {
+                    others_off.restore();
                 }
-                Err(err) => {
-                    shared.counters[index]
-                        .running
-                        .store(false, Ordering::Relaxed);
-                    // Dropping the go senders makes the started threads exit.
-                    drop(go_senders);
-                    join_all(threads);
-                    if let Some(others_off) = others_off.take() {
-                        others_off.restore();
-                    }
-                    return Err(Error::new(
-                        ErrorKind::Kernel,
-                        format!("cannot start a transmit thread: {err}"),
-                    ));
-                }
+                return Err(err);
             }
-        }
-        drop(report_tx);
-
-        let mut modes = vec![None; threads.len()];
-        let mut first_error: Option<(usize, Error)> = None;
-        for (index, report) in report_rx.iter() {
-            match report {
-                Ok(mode) => modes[index] = Some(mode),
-                Err(err) => {
-                    if first_error.as_ref().is_none_or(|(i, _)| index < *i) {
-                        first_error = Some((index, err));
-                    }
-                }
-            }
-        }
-        if let Some((_, err)) = first_error {
-            drop(go_senders);
-            join_all(threads);
-            if let Some(others_off) = others_off.take() {
-                others_off.restore();
-            }
-            return Err(err);
-        }
+        };
         shared
             .start
             .set(Instant::now())
             .expect("the start is set once, here");
-        for go in &go_senders {
+        for go in &ready.go {
             // A thread that has already exited cannot be started; its join reports it.
             let _ = go.send(());
         }
@@ -210,10 +93,10 @@ impl TxSession {
             .spawn(move || watch_link(&watched))
             .ok();
         Ok(TxSession {
-            mode: session_mode(&modes),
+            mode: session_mode(&ready.modes),
             shared,
             completion: Mutex::new(Completion {
-                threads,
+                threads: ready.threads,
                 watchdog,
                 outcome: None,
                 others_off,
@@ -308,6 +191,39 @@ impl Drop for TxSession {
 }
 
 impl Shared {
+    fn new(request: PlanRequest) -> Result<Shared> {
+        let device = device_info(&request.ifname)?;
+        let plan = validate(request, &device)?;
+        let schedule = Schedule::new(&plan.weights)?;
+        let engine = engine::for_plan(&plan, &schedule)?;
+        let budget = plan
+            .count
+            .filter(|_| engine.shares_packet_budget())
+            .map(PacketBudget::new);
+        let counters = plan
+            .queues
+            .iter()
+            .map(|_| {
+                if engine.counts_templates() {
+                    QueueCounters::counting_templates(plan.frames.len())
+                } else {
+                    QueueCounters::default()
+                }
+            })
+            .collect();
+        Ok(Shared {
+            frame_lengths: plan.frame_lengths(),
+            budget,
+            counters,
+            stop: AtomicBool::new(false),
+            start: OnceLock::new(),
+            watchdog_verdict: Mutex::new(None),
+            plan,
+            schedule,
+            engine,
+        })
+    }
+
     fn stats(&self) -> TxStats {
         let start = *self
             .start
@@ -320,11 +236,7 @@ impl Shared {
             &self.frame_lengths,
             start.elapsed().as_nanos() as u64,
         );
-        if let EngineState::Xdp(transmitter) = &self.engine {
-            let xmit = transmitter.xmit_counts();
-            stats.completions = xmit.sent;
-            stats.errors += xmit.dropped + xmit.redirect_errors;
-        }
+        self.engine.complete_stats(&mut stats);
         stats
     }
 
@@ -333,6 +245,74 @@ impl Shared {
             .iter()
             .any(|counters| counters.running.load(Ordering::Relaxed))
     }
+}
+
+/// The transmit threads, each set up and waiting for its go.
+struct ReadyThreads {
+    threads: Vec<JoinHandle<LoopEnd>>,
+    go: Vec<mpsc::Sender<()>>,
+    modes: Vec<Option<&'static str>>,
+}
+
+/// Starts a thread per queue and waits until each has set up its sender;
+/// if any could not, ends them all and returns the first one's error.
+fn spawn_threads(shared: &Arc<Shared>) -> Result<ReadyThreads> {
+    let (report_tx, report_rx) = mpsc::channel::<ThreadReport>();
+    let mut go_senders = Vec::new();
+    let mut threads = Vec::new();
+    for index in 0..shared.plan.queues.len() {
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let shared_for_thread = shared.clone();
+        let report = report_tx.clone();
+        shared.counters[index]
+            .running
+            .store(true, Ordering::Relaxed);
+        let spawned = std::thread::Builder::new()
+            .name(thread_name(&shared.plan, index))
+            .spawn(move || transmit_thread(&shared_for_thread, index, report, go_rx));
+        match spawned {
+            Ok(handle) => {
+                threads.push(handle);
+                go_senders.push(go_tx);
+            }
+            Err(err) => {
+                shared.counters[index]
+                    .running
+                    .store(false, Ordering::Relaxed);
+                // Dropping the go senders makes the started threads exit.
+                drop(go_senders);
+                join_all(threads);
+                return Err(Error::new(
+                    ErrorKind::Kernel,
+                    format!("cannot start a transmit thread: {err}"),
+                ));
+            }
+        }
+    }
+    drop(report_tx);
+
+    let mut modes = vec![None; threads.len()];
+    let mut first_error: Option<(usize, Error)> = None;
+    for (index, report) in report_rx.iter() {
+        match report {
+            Ok(mode) => modes[index] = Some(mode),
+            Err(err) => {
+                if first_error.as_ref().is_none_or(|(i, _)| index < *i) {
+                    first_error = Some((index, err));
+                }
+            }
+        }
+    }
+    if let Some((_, err)) = first_error {
+        drop(go_senders);
+        join_all(threads);
+        return Err(err);
+    }
+    Ok(ReadyThreads {
+        threads,
+        go: go_senders,
+        modes,
+    })
 }
 
 /// Body of the watchdog thread: looks at the interface and the counters
@@ -391,11 +371,12 @@ fn thread_name(plan: &TxPlan, index: usize) -> String {
     }
 }
 
-/// Body of transmit thread number `index`.
+/// Body of transmit thread number `index`: set up, report, wait for the go,
+/// send, then say it ended.
 fn transmit_thread(
     shared: &Shared,
     index: usize,
-    report: mpsc::Sender<(usize, Result<&'static str>)>,
+    report: mpsc::Sender<ThreadReport>,
     go: mpsc::Receiver<()>,
 ) -> LoopEnd {
     let counters = &shared.counters[index];
@@ -417,95 +398,50 @@ fn transmit_thread(
     }
     let start = *shared.start.get().expect("set before the go signal");
     let clock = MonotonicClock::new(start);
-    let plan = &shared.plan;
-    let live_transmitter = match &sender {
-        Sender::Xdp(transmitter) => Some(*transmitter),
-        _ => None,
-    };
-    // An xdp call sends one pacer grant (see xdp_live::run_length).
-    let max_quantum = live_transmitter.map_or(plan.batch, |transmitter| transmitter.run as u32);
-    let pacer = plan
-        .thread_rates
-        .as_ref()
-        .map(|rates| Pacer::new(rates[index], max_quantum, clock.now_ns()));
-    let gate = Gate::new(
-        MonotonicClock::new(start),
-        pacer,
-        shared.budget.as_ref(),
-        plan.deadline_ns,
-        &shared.stop,
-    );
-    let end = match sender {
-        Sender::Afxdp(socket, layout) => XskLoop {
-            socket: *socket,
-            layout,
-            batch: plan.batch,
-            gate,
-            counters,
-        }
-        .run(),
-        Sender::Xdp(transmitter) => LiveLoop {
-            transmitter,
-            frames: &plan.frames,
-            schedule: &shared.schedule,
-            batch_size: plan.xdp_batch_size,
-            gate,
-            counters,
-        }
-        .run(),
-        Sender::Packet(ring) => PacketLoop {
-            ring,
-            frames: &plan.frames,
-            order: shared.schedule.order(),
-            batch: plan.batch,
-            gate,
-            counters,
-        }
-        .run(),
-    };
+    let end = sender.run(LoopContext {
+        plan: &shared.plan,
+        schedule: &shared.schedule,
+        gate: thread_gate(shared, index, start),
+        counters,
+    });
     counters
         .finished_ns
         .store(clock.now_ns(), Ordering::Relaxed);
     counters.running.store(false, Ordering::Relaxed);
-    // After the finish time: removing the program waits for RCU grace
-    // periods, which is no sending time.
-    if let Some(transmitter) = live_transmitter {
-        transmitter.thread_ended();
-    }
+    // After the finish time: an engine's teardown (removing a program
+    // waits for RCU grace periods) is no sending time.
+    shared.engine.thread_ended();
     end
 }
 
-fn set_up_thread(shared: &Shared, index: usize) -> Result<Sender<'_>> {
+/// Thread `index`'s view of the session's limits: its pacer (its share of
+/// the rate, in grants the engine can send at once), the packet budget,
+/// the deadline and the stop flag.
+fn thread_gate(shared: &Shared, index: usize, start: Instant) -> Gate<'_, MonotonicClock> {
+    let plan = &shared.plan;
+    let clock = MonotonicClock::new(start);
+    let max_quantum = shared.engine.max_quantum(plan);
+    let pacer = plan
+        .thread_rates
+        .as_ref()
+        .map(|rates| Pacer::new(rates[index], max_quantum, clock.now_ns()));
+    Gate::new(
+        clock,
+        pacer,
+        shared.budget.as_ref(),
+        plan.deadline_ns,
+        &shared.stop,
+    )
+}
+
+fn set_up_thread(shared: &Shared, index: usize) -> Result<Box<dyn ThreadSender + '_>> {
     let plan = &shared.plan;
     cpu::block_signals();
     if let Some(cpus) = &plan.cpus {
         cpu::pin_current_thread(cpus[index])?;
     }
     cpu::tighten_timer_slack();
-    match &shared.engine {
-        EngineState::Afxdp(layout) => {
-            let mut area = UmemArea::new(layout.frame_templates().len(), layout.frame_size())?;
-            for (frame, &template) in layout.frame_templates().iter().enumerate() {
-                area.write_frame(frame, &plan.frames[template as usize]);
-            }
-            let socket = XskTx::open(
-                &plan.ifname,
-                plan.ifindex,
-                plan.queues[index],
-                area,
-                layout.frame_size(),
-                plan.mode,
-                plan.batch,
-            )?;
-            Ok(Sender::Afxdp(Box::new(socket), layout))
-        }
-        EngineState::Xdp(transmitter) => Ok(Sender::Xdp(transmitter)),
-        EngineState::Packet(geometry) => Ok(Sender::Packet(TxRing::open(
-            &plan.ifname,
-            plan.ifindex,
-            *geometry,
-        )?)),
-    }
+    shared.engine.open_sender(plan, index)
 }
 
 fn join_all(threads: Vec<JoinHandle<LoopEnd>>) {

@@ -27,6 +27,7 @@ use aya::programs::xdp::XdpLink;
 use aya::programs::{BtfTracePoint, TestRun, TestRunAttrs, TestRunOptions, Xdp, XdpMode};
 use aya::{Btf, Ebpf, EbpfLoader};
 
+use crate::engine::{LoopContext, ThreadSender, TxEngine};
 use crate::error::{errno_in, Error, ErrorKind, Result, Setting};
 use crate::gate::{Admit, Gate, LoopEnd, PacketBudget};
 use crate::kernel::bpf::{load_xdp, XmitCountsValue};
@@ -37,7 +38,7 @@ use crate::pacer::{Clock, Pacer};
 use crate::plan::TxPlan;
 use crate::probe::ProbePrograms;
 use crate::schedule::Schedule;
-use crate::stats::{LocalCounters, QueueCounters};
+use crate::stats::{LocalCounters, QueueCounters, TxStats};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_live_tx.o"));
 const PROGRAM: &str = "xdperf_live_tx";
@@ -213,6 +214,58 @@ impl LiveTransmitter {
                 dropped: sum.dropped + v.dropped,
                 redirect_errors: sum.redirect_errors + v.redirect_errors,
             })
+    }
+}
+
+impl TxEngine for LiveTransmitter {
+    fn open_sender(&self, _plan: &TxPlan, _index: usize) -> Result<Box<dyn ThreadSender + '_>> {
+        Ok(Box::new(LiveSender(self)))
+    }
+
+    /// The count is split over the templates ([`TemplateQuotas`]).
+    fn shares_packet_budget(&self) -> bool {
+        false
+    }
+
+    fn counts_templates(&self) -> bool {
+        true
+    }
+
+    /// A call sends one pacer grant ([`run_length`]).
+    fn max_quantum(&self, _plan: &TxPlan) -> u32 {
+        self.run as u32
+    }
+
+    /// What the driver took and dropped: the engine's completions, and
+    /// errors besides failed calls.
+    fn complete_stats(&self, stats: &mut TxStats) {
+        let xmit = self.xmit_counts();
+        stats.completions = xmit.sent;
+        stats.errors += xmit.dropped + xmit.redirect_errors;
+    }
+
+    fn thread_ended(&self) {
+        LiveTransmitter::thread_ended(self);
+    }
+}
+
+struct LiveSender<'a>(&'a LiveTransmitter);
+
+impl ThreadSender for LiveSender<'_> {
+    fn mode(&self) -> &'static str {
+        "live-frames"
+    }
+
+    fn run(self: Box<Self>, context: LoopContext<'_>) -> LoopEnd {
+        LiveLoop {
+            transmitter: self.0,
+            frames: &context.plan.frames,
+            schedule: context.schedule,
+            batch_size: context.plan.xdp_batch_size,
+            gate: context.gate,
+            counters: context.counters,
+        }
+        .run()
     }
 }
 
