@@ -358,7 +358,13 @@ fn try_afxdp(ifindex: u32, driver: &str, zero_copy: bool) -> Check {
     }
 }
 
-fn redirect_target(
+/// Whether an interface takes redirected XDP frames, what the xdp engine
+/// sends: the one judgment the prober reports and the engine refuses an
+/// interface by. `features` are the interface's XDP features now,
+/// `while_attached` those while a program is attached to it (when that
+/// was tried); without features (Linux before 6.3), a veth peer's XDP
+/// program decides.
+pub fn redirect_target(
     features: &std::result::Result<Option<u64>, i32>,
     while_attached: Option<u64>,
     peer: Option<&VethPeer>,
@@ -366,10 +372,21 @@ fn redirect_target(
 ) -> Check {
     let now = match features {
         Ok(Some(bits)) => bits & XDP_FEATURE_NDO_XMIT != 0,
-        Ok(None) => {
-            return Check::unknown("the kernel reports no XDP features (needs Linux 6.3 or later)")
+        Ok(None) | Err(_) => {
+            if let Some(peer_has_program) = peer.and_then(VethPeer::has_xdp_program) {
+                return if peer_has_program {
+                    Check::yes_because("its veth peer has an XDP program")
+                } else {
+                    Check::no(no_peer_program(peer.expect("a peer answered")))
+                };
+            }
+            return match features {
+                Err(errno) => Check::unknown(format!("XDP features: {}", describe_errno(*errno))),
+                _ => {
+                    Check::unknown("the kernel reports no XDP features (needs Linux 6.3 or later)")
+                }
+            };
         }
-        Err(errno) => return Check::unknown(format!("XDP features: {}", describe_errno(*errno))),
     };
     if now {
         return Check::yes();
@@ -380,15 +397,19 @@ fn redirect_target(
         );
     }
     match peer {
-        Some(peer) => Check::no(format!(
-            "its veth peer {} has no XDP program (nor GRO), so it drops redirected frames",
-            peer.describe()
-        )),
+        Some(peer) => Check::no(no_peer_program(peer)),
         None => Check::no(format!(
             "{} does not take redirected XDP frames (no ndo_xdp_xmit in its XDP features)",
             driver_phrase(driver)
         )),
     }
+}
+
+fn no_peer_program(peer: &VethPeer) -> String {
+    format!(
+        "its veth peer {} has no XDP program (nor GRO), so it drops redirected frames (attach one there, e.g. an xdperf counter)",
+        peer.describe()
+    )
 }
 
 /// "the veth driver", or "its driver" for an interface without a driver name.

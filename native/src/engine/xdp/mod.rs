@@ -32,11 +32,11 @@ use crate::error::{errno_in, Error, ErrorKind, Result, Setting};
 use crate::gate::{Admit, Gate, LoopEnd, PacketBudget};
 use crate::kernel::bpf::{load_xdp, XmitCountsValue};
 use crate::kernel::device::device_info;
-use crate::kernel::netlink::{self, XDP_FEATURE_NDO_XMIT};
+use crate::kernel::netlink;
 use crate::kernel::veth;
 use crate::pacer::{Clock, Pacer};
 use crate::plan::TxPlan;
-use crate::probe::ProbePrograms;
+use crate::probe::{redirect_target, ProbePrograms};
 use crate::schedule::Schedule;
 use crate::stats::{LocalCounters, QueueCounters, TxStats};
 
@@ -331,29 +331,25 @@ fn wait_for_carrier(name: &str) -> Result<()> {
     }
 }
 
-/// Refuses an interface that would drop every redirected frame: one whose
-/// XDP features lack ndo_xdp_xmit even with the program attached, or a veth
-/// whose peer has no XDP program (on kernels without XDP features).
+/// Refuses an interface that would drop every redirected frame, as the
+/// prober judges it, now that the engine's program is attached.
 fn check_redirect_target(plan: &TxPlan, facts: &netlink::LinkFacts) -> Result<()> {
-    let name = &plan.ifname;
     let peer = veth::peer_of(facts);
-    let accepts = match netlink::xdp_features(plan.ifindex) {
-        Ok(Some(features)) => Some(features & XDP_FEATURE_NDO_XMIT != 0),
-        Ok(None) | Err(_) => peer.as_ref().and_then(veth::VethPeer::has_xdp_program),
-    };
-    if accepts != Some(false) {
+    let verdict = redirect_target(
+        &netlink::xdp_features(plan.ifindex),
+        None,
+        peer.as_ref(),
+        "",
+    );
+    if verdict.supported != Some(false) {
         return Ok(());
     }
-    let message = match &peer {
-        Some(peer) => format!(
-            "interface {name}: its veth peer {} has no XDP program, so it would drop every frame the xdp engine sends (attach one there, e.g. an xdperf counter)",
-            peer.describe()
-        ),
-        None => format!(
-            "interface {name}: its driver does not accept redirected XDP frames (no ndo_xdp_xmit in its XDP features)"
-        ),
-    };
-    Err(Error::new(ErrorKind::Unsupported, message).instead(Setting::Engine, OTHER_ENGINES))
+    let reason = verdict.reason.unwrap_or_default();
+    Err(Error::new(
+        ErrorKind::Unsupported,
+        format!("interface {}: {reason}", plan.ifname),
+    )
+    .instead(Setting::Engine, OTHER_ENGINES))
 }
 
 fn attach_tracing(ebpf: &mut Ebpf, subject: &str) -> Result<Vec<BtfTracePointLink>> {
