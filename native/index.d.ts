@@ -175,7 +175,8 @@ export interface Template {
  */
 export interface TxRequest {
   engine: Engine
-  ifname: string
+  /** The interface, as `deviceInfo` gave it: it is read once for a run. */
+  device: DeviceInfo
   /**
    * One transmit thread each. afxdp binds each thread's socket to its
    * queue; xdp and packet send through the queue the driver picks for

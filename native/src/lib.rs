@@ -118,6 +118,25 @@ pub fn device_info(name: String) -> Result<DeviceInfo> {
     })
 }
 
+/// The core's device facts from what `device_info` gave JavaScript.
+fn device_from_js(info: &DeviceInfo) -> device::DeviceInfo {
+    let mut mac = [0u8; 6];
+    for (byte, text) in mac.iter_mut().zip(info.mac.split(':')) {
+        *byte = u8::from_str_radix(text, 16).unwrap_or(0);
+    }
+    device::DeviceInfo {
+        name: info.name.clone(),
+        ifindex: info.ifindex,
+        mac,
+        mtu: info.mtu,
+        admin_up: info.admin_up,
+        oper_up: info.oper_up,
+        rx_queues: info.rx_queues,
+        tx_queues: info.tx_queues,
+        driver: info.driver.clone(),
+    }
+}
+
 /// A packet template: a full Ethernet frame without FCS, and its weight in the mix.
 #[napi(object)]
 pub struct Template {
@@ -131,7 +150,8 @@ pub struct Template {
 #[napi(object)]
 pub struct TxRequest {
     pub engine: Engine,
-    pub ifname: String,
+    /// The interface, as `deviceInfo` gave it: it is read once for a run.
+    pub device: DeviceInfo,
     /// One transmit thread each. afxdp binds each thread's socket to its
     /// queue; xdp and packet send through the queue the driver picks for
     /// the thread's CPU (pin them with `cpus`).
@@ -219,7 +239,6 @@ pub fn start_tx(request: TxRequest) -> Result<TxSession> {
             Engine::Xdp => plan::Engine::Xdp,
             Engine::Packet => plan::Engine::Packet,
         },
-        ifname: request.ifname,
         queues: request.queues,
         cpus: request.cpus,
         batch: request.batch,
@@ -242,7 +261,8 @@ pub fn start_tx(request: TxRequest) -> Result<TxSession> {
         count: request.count,
         duration_ms: request.duration_ms,
     };
-    let inner = session::TxSession::start(plan_request).map_err(to_js)?;
+    let device = device_from_js(&request.device);
+    let inner = session::TxSession::start(plan_request, &device).map_err(to_js)?;
     Ok(TxSession {
         inner: Arc::new(inner),
     })

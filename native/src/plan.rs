@@ -63,7 +63,6 @@ impl Engine {
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
     pub engine: Engine,
-    pub ifname: String,
     pub queues: Vec<u32>,
     pub cpus: Option<Vec<u32>>,
     pub batch: u32,
@@ -422,7 +421,6 @@ mod tests {
     fn request() -> PlanRequest {
         PlanRequest {
             engine: Engine::Afxdp,
-            ifname: "xdperf0".into(),
             queues: vec![0],
             cpus: None,
             batch: 64,

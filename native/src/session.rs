@@ -19,7 +19,7 @@ use crate::engine::{self, LoopContext, ThreadSender, TxEngine};
 use crate::error::{Error, ErrorKind, Result};
 use crate::gate::{Gate, LoopEnd, PacketBudget};
 use crate::kernel::cpu;
-use crate::kernel::device::{device_info, link_state};
+use crate::kernel::device::{link_state, DeviceInfo};
 use crate::link_watch::{verdict_of, LinkWatch, Progress, WATCH_INTERVAL};
 use crate::pacer::{Clock, MonotonicClock, Pacer};
 use crate::plan::{validate, Engine, PlanRequest, TxPlan};
@@ -61,9 +61,10 @@ pub struct TxSession {
 type ThreadReport = (usize, Result<&'static str>);
 
 impl TxSession {
-    /// Validates `request`, sets up every thread's sender and starts sending.
-    pub fn start(request: PlanRequest) -> Result<TxSession> {
-        let shared = Arc::new(Shared::new(request)?);
+    /// Validates `request` for `device` (as the controller read it, once
+    /// for the run), sets up every thread's sender and starts sending.
+    pub fn start(request: PlanRequest, device: &DeviceInfo) -> Result<TxSession> {
+        let shared = Arc::new(Shared::new(request, device)?);
         let mut others_off = shared
             .plan
             .cpus
@@ -191,9 +192,8 @@ impl Drop for TxSession {
 }
 
 impl Shared {
-    fn new(request: PlanRequest) -> Result<Shared> {
-        let device = device_info(&request.ifname)?;
-        let plan = validate(request, &device)?;
+    fn new(request: PlanRequest, device: &DeviceInfo) -> Result<Shared> {
+        let plan = validate(request, device)?;
         let schedule = Schedule::new(&plan.weights)?;
         let engine = engine::for_plan(&plan, &schedule)?;
         let budget = plan

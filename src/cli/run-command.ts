@@ -6,7 +6,7 @@ import { readProfile, resolvePluginSettings, type PluginFlags } from '../config/
 import { resolveRunSettings, type RunFlags, type RunSettings } from '../config/run-settings.js';
 import { parseMac, readDevice, type DeviceContext } from '../device/local-device.js';
 import { chooseEngine, liveFramesProblem, type EngineChoice, type EngineRequest } from '../engine/engine-choice.js';
-import { NATIVE_ENGINE, NATIVE_XDP_MODE, nativeCore, type TxStats } from '../engine/native-core.js';
+import { NATIVE_ENGINE, NATIVE_XDP_MODE, nativeCore, type DeviceInfo, type TxStats } from '../engine/native-core.js';
 import { RawSession } from '../engine/raw-engine.js';
 import { RxCounter } from '../engine/rx-counter.js';
 import type { TxEngineSession } from '../engine/tx-engine.js';
@@ -49,12 +49,11 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   } catch (error) {
     nativeMissing = describeError(error);
   }
-  const device: DeviceContext & { driver: string } = native
-    ? (() => {
-        const info = native.deviceInfo(dev);
-        if (!info.adminUp) throw new XdperfError(`interface ${dev} is down`);
-        return { name: info.name, mac: parseMac(info.mac) ?? Buffer.alloc(6), mtu: info.mtu, queues: info.txQueues, driver: info.driver };
-      })()
+  // Read once for the run: the plugin gets it, and the native core validates against it.
+  const info = native?.deviceInfo(dev);
+  if (info && !info.adminUp) throw new XdperfError(`interface ${dev} is down`);
+  const device: DeviceContext & { driver: string } = info
+    ? { name: info.name, mac: parseMac(info.mac) ?? Buffer.alloc(6), mtu: info.mtu, queues: info.txQueues, driver: info.driver }
     : { ...readDevice(dev), driver: '' };
   // An AF_XDP bind mode only means something to the AF_XDP engine.
   const request = run.engine === 'auto' && run.xdpModeGiven && run.xdpMode !== 'auto' ? 'afxdp' : run.engine;
@@ -91,7 +90,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   let session: TxEngineSession;
   try {
     if (choice.engine === 'raw') cpu = holdRawEngineCpu(run.cpus, native);
-    session = startEngine(choice, run, device.name, queues, templates, pps, native);
+    session = startEngine(choice, run, device.name, info, queues, templates, pps, native);
   } catch (error) {
     cpu?.release();
     rx?.close();
@@ -225,6 +224,7 @@ function startEngine(
   choice: EngineChoice,
   run: RunSettings,
   ifname: string,
+  info: DeviceInfo | undefined,
   queues: number[],
   templates: PacketTemplate[],
   pps: number | undefined,
@@ -236,7 +236,7 @@ function startEngine(
     return RawSession.start({ ifname, templates: frames, pps, bps: run.bps, count: run.count, durationMs: run.durationMs });
   }
   return native!.startTx({
-    ifname,
+    device: info!,
     engine: NATIVE_ENGINE[engine],
     queues,
     cpus: run.cpus,
