@@ -17,6 +17,8 @@
 //! what the target's driver took and dropped. All three are removed when the
 //! last thread ends.
 
+pub mod tx_loop;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -24,21 +26,22 @@ use std::time::{Duration, Instant};
 use aya::maps::{MapData, PerCpuArray};
 use aya::programs::tp_btf::BtfTracePointLink;
 use aya::programs::xdp::XdpLink;
-use aya::programs::{BtfTracePoint, TestRun, TestRunAttrs, TestRunOptions, Xdp, XdpMode};
+use aya::programs::{BtfTracePoint, Xdp, XdpMode};
 use aya::{Btf, Ebpf, EbpfLoader};
 
 use crate::engine::{LoopContext, ThreadSender, TxEngine};
-use crate::error::{errno_in, Error, ErrorKind, Result, Setting};
-use crate::gate::{Admit, Gate, LoopEnd, PacketBudget};
+use crate::error::{Error, ErrorKind, Result, Setting};
+use crate::gate::{LoopEnd, PacketBudget};
 use crate::kernel::bpf::{load_xdp, XmitCountsValue};
 use crate::kernel::device::device_info;
 use crate::kernel::netlink;
 use crate::kernel::veth;
-use crate::pacer::{Clock, Pacer};
+use crate::pacer::Pacer;
 use crate::plan::TxPlan;
 use crate::probe::{redirect_target, ProbePrograms};
 use crate::schedule::Schedule;
-use crate::stats::{LocalCounters, QueueCounters, TxStats};
+use crate::stats::TxStats;
+use tx_loop::LiveLoop;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_live_tx.o"));
 const PROGRAM: &str = "xdperf_live_tx";
@@ -376,122 +379,6 @@ fn attach_tracing(ebpf: &mut Ebpf, subject: &str) -> Result<Vec<BtfTracePointLin
         );
     }
     Ok(links)
-}
-
-/// Runs `program` on `repeat` live copies of `frame`, `batch_size` at a
-/// time; the errno if the kernel refused.
-#[inline]
-pub fn run_live_frames(
-    program: &Xdp,
-    frame: &[u8],
-    repeat: u32,
-    batch_size: u32,
-) -> std::result::Result<(), i32> {
-    let options = TestRunOptions {
-        data_in: Some(frame),
-        repeat,
-        attrs: TestRunAttrs::new().xdp_live_frames(batch_size),
-        ..TestRunOptions::new()
-    };
-    program
-        .test_run(options)
-        .map(drop)
-        .map_err(|err| errno_in(&err).unwrap_or(libc::EIO))
-}
-
-/// Everything one xdp transmit thread needs.
-pub struct LiveLoop<'a, C: Clock> {
-    pub transmitter: &'a LiveTransmitter,
-    pub frames: &'a [Vec<u8>],
-    pub schedule: &'a Schedule,
-    pub batch_size: u32,
-    /// Stop, deadline and pacer (the count is in the transmitter's quotas).
-    pub gate: Gate<'a, C>,
-    pub counters: &'a QueueCounters,
-}
-
-impl<C: Clock> LiveLoop<'_, C> {
-    pub fn run(mut self) -> LoopEnd {
-        let program = self.transmitter.program();
-        let run = self.transmitter.run;
-        let templates = self.frames.len();
-        let mut local = LocalCounters::default();
-        let mut per_template = vec![0u64; templates];
-        // Templates whose share of the count is sent.
-        let mut used_up = vec![false; templates];
-        let mut used_up_count = 0;
-        let mut position = 0u64;
-        let end = loop {
-            let (template, left_in_run) = self.schedule.run_at(position, run);
-            let template = template as usize;
-            if !used_up[template]
-                && self
-                    .transmitter
-                    .quotas
-                    .as_ref()
-                    .is_some_and(|quotas| quotas.is_spent(template))
-            {
-                // Known before the pacer's next gap, not after it.
-                used_up[template] = true;
-                used_up_count += 1;
-                if used_up_count == templates {
-                    break LoopEnd::Finished;
-                }
-            }
-            if used_up[template] {
-                position += left_in_run;
-                continue;
-            }
-            match self.gate.poll(left_in_run as u32) {
-                Admit::End => break LoopEnd::Finished,
-                Admit::Wait(ns) => {
-                    local.publish(self.counters, self.gate.lag());
-                    self.gate.pause(ns);
-                    continue;
-                }
-                Admit::Send(want) => {
-                    let repeat = match &self.transmitter.quotas {
-                        Some(quotas) => quotas.claim(template, want),
-                        None => want,
-                    };
-                    if repeat == 0 {
-                        used_up[template] = true;
-                        used_up_count += 1;
-                        if used_up_count == templates {
-                            break LoopEnd::Finished;
-                        }
-                        position += left_in_run;
-                        continue;
-                    }
-                    local.kicks += 1;
-                    self.counters.per_template[template].store(
-                        per_template[template] + u64::from(repeat),
-                        Ordering::Relaxed,
-                    );
-                    local.publish_ahead(self.counters, repeat);
-                    if let Err(errno) =
-                        run_live_frames(program, &self.frames[template], repeat, self.batch_size)
-                    {
-                        local.errors += 1;
-                        self.counters.per_template[template]
-                            .store(per_template[template], Ordering::Relaxed);
-                        break LoopEnd::Failed {
-                            action: "BPF_PROG_RUN",
-                            errno,
-                        };
-                    }
-                    position += u64::from(repeat);
-                    local.packets += u64::from(repeat);
-                    local.batches += 1;
-                    per_template[template] += u64::from(repeat);
-                    self.gate.sent(repeat);
-                }
-            }
-            local.publish(self.counters, self.gate.lag());
-        };
-        local.publish(self.counters, self.gate.lag());
-        end
-    }
 }
 
 #[cfg(test)]

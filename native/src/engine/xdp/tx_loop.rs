@@ -1,0 +1,131 @@
+//! The xdp engine's transmit loop: one BPF_PROG_RUN call per pacer grant,
+//! each a run of copies of one template, following the schedule run by run
+//! (see the module above for why), with the count claimed per template.
+
+use std::sync::atomic::Ordering;
+
+use aya::programs::{TestRun, TestRunAttrs, TestRunOptions, Xdp};
+
+use crate::error::errno_in;
+use crate::gate::{Admit, Gate, LoopEnd};
+use crate::pacer::Clock;
+use crate::schedule::Schedule;
+use crate::stats::{LocalCounters, QueueCounters};
+
+use super::LiveTransmitter;
+
+/// Runs `program` on `repeat` live copies of `frame`, `batch_size` at a
+/// time; the errno if the kernel refused.
+#[inline]
+pub fn run_live_frames(
+    program: &Xdp,
+    frame: &[u8],
+    repeat: u32,
+    batch_size: u32,
+) -> std::result::Result<(), i32> {
+    let options = TestRunOptions {
+        data_in: Some(frame),
+        repeat,
+        attrs: TestRunAttrs::new().xdp_live_frames(batch_size),
+        ..TestRunOptions::new()
+    };
+    program
+        .test_run(options)
+        .map(drop)
+        .map_err(|err| errno_in(&err).unwrap_or(libc::EIO))
+}
+
+/// Everything one xdp transmit thread needs.
+pub struct LiveLoop<'a, C: Clock> {
+    pub transmitter: &'a LiveTransmitter,
+    pub frames: &'a [Vec<u8>],
+    pub schedule: &'a Schedule,
+    pub batch_size: u32,
+    /// Stop, deadline and pacer (the count is in the transmitter's quotas).
+    pub gate: Gate<'a, C>,
+    pub counters: &'a QueueCounters,
+}
+
+impl<C: Clock> LiveLoop<'_, C> {
+    pub fn run(mut self) -> LoopEnd {
+        let program = self.transmitter.program();
+        let run = self.transmitter.run;
+        let templates = self.frames.len();
+        let mut local = LocalCounters::default();
+        let mut per_template = vec![0u64; templates];
+        // Templates whose share of the count is sent.
+        let mut used_up = vec![false; templates];
+        let mut used_up_count = 0;
+        let mut position = 0u64;
+        let end = loop {
+            let (template, left_in_run) = self.schedule.run_at(position, run);
+            let template = template as usize;
+            if !used_up[template]
+                && self
+                    .transmitter
+                    .quotas
+                    .as_ref()
+                    .is_some_and(|quotas| quotas.is_spent(template))
+            {
+                // Known before the pacer's next gap, not after it.
+                used_up[template] = true;
+                used_up_count += 1;
+                if used_up_count == templates {
+                    break LoopEnd::Finished;
+                }
+            }
+            if used_up[template] {
+                position += left_in_run;
+                continue;
+            }
+            match self.gate.poll(left_in_run as u32) {
+                Admit::End => break LoopEnd::Finished,
+                Admit::Wait(ns) => {
+                    local.publish(self.counters, self.gate.lag());
+                    self.gate.pause(ns);
+                    continue;
+                }
+                Admit::Send(want) => {
+                    let repeat = match &self.transmitter.quotas {
+                        Some(quotas) => quotas.claim(template, want),
+                        None => want,
+                    };
+                    if repeat == 0 {
+                        used_up[template] = true;
+                        used_up_count += 1;
+                        if used_up_count == templates {
+                            break LoopEnd::Finished;
+                        }
+                        position += left_in_run;
+                        continue;
+                    }
+                    local.kicks += 1;
+                    self.counters.per_template[template].store(
+                        per_template[template] + u64::from(repeat),
+                        Ordering::Relaxed,
+                    );
+                    local.publish_ahead(self.counters, repeat);
+                    if let Err(errno) =
+                        run_live_frames(program, &self.frames[template], repeat, self.batch_size)
+                    {
+                        local.errors += 1;
+                        self.counters.per_template[template]
+                            .store(per_template[template], Ordering::Relaxed);
+                        break LoopEnd::Failed {
+                            action: "BPF_PROG_RUN",
+                            errno,
+                        };
+                    }
+                    position += u64::from(repeat);
+                    local.packets += u64::from(repeat);
+                    local.batches += 1;
+                    per_template[template] += u64::from(repeat);
+                    self.gate.sent(repeat);
+                }
+            }
+            local.publish(self.counters, self.gate.lag());
+        };
+        local.publish(self.counters, self.gate.lag());
+        end
+    }
+}
