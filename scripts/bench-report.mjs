@@ -62,7 +62,7 @@ const label = {
   xdperf: 'xdperf AF_XDP', 'xdperf-xdp': 'xdperf XDP live frames', 'xdperf-packet': 'xdperf AF_PACKET', 'xdperf-raw': 'xdperf raw socket',
   trafgen: 'trafgen (netsniff-ng)', 'c-afxdp': 'C AF_XDP anchor (afxdp_tx -c)', 'xdp-trafficgen': 'xdp-trafficgen anchor',
 };
-const engineOf = { xdperf: 'afxdp', 'xdperf-xdp': 'xdp', 'xdperf-packet': 'packet', 'xdperf-raw': 'raw' };
+const engineOf = { 'xdperf-afxdp': 'afxdp', 'xdperf-xdp': 'xdp', 'xdperf-packet': 'packet', 'xdperf-raw': 'raw' };
 const isAnchor = (tool) => tool === 'c-afxdp' || tool === 'xdp-trafficgen';
 // xdp-trafficgen makes only its own 64-byte frame (without FCS); it stands in the 64 B column
 const XDPTG_LEN = 64;
@@ -110,7 +110,7 @@ function report(rawPath, outDir, metaJson) {
   md.push('|---|---|---|---|---|---|---|');
   // grouped by kind of sender: each xdperf engine next to what it is measured against
   const cases = [
-    ['xdperf', 1, 'xdperf AF_XDP (--engine afxdp --queues 1)'], ['xdperf', 2, 'xdperf AF_XDP (--engine afxdp --queues 2)'],
+    ['xdperf-afxdp', 1, 'xdperf AF_XDP (--engine afxdp --queues 1)'], ['xdperf-afxdp', 2, 'xdperf AF_XDP (--engine afxdp --queues 2)'],
     ['c-afxdp', 1, label['c-afxdp']],
     ['xdperf-xdp', 1, 'xdperf XDP live frames (--engine xdp --queues 1: 1 thread)'], ['xdperf-xdp', 2, 'xdperf XDP live frames (--engine xdp --queues 2: 2 threads)'],
     ['xdp-trafficgen', 1, 'xdp-trafficgen anchor (-t 1)'], ['xdp-trafficgen', 2, 'xdp-trafficgen anchor (-t 2)'],
@@ -122,7 +122,7 @@ function report(rawPath, outDir, metaJson) {
     const lens = tool === 'xdp-trafficgen' ? [XDPTG_LEN] : meta.lens;
     for (const len of lens) {
       const rows = raw.filter((r) => r.kind === 'max' && r.tool === tool && r.queues === q && r.len === len);
-      if (rows.length === 0 && !notes[tool] && tool !== 'xdperf') continue; // not run (e.g. 2 queues on 1 CPU): no row
+      if (rows.length === 0 && !notes[tool] && tool !== 'xdperf-afxdp') continue; // not run (e.g. 2 queues on 1 CPU): no row
       const s = summarize(rows);
       sum[`${tool}/${q}/${len}`] = s;
       out.max.push({ tool, engine: engineOf[tool], queues: q, len, ...s });
@@ -162,9 +162,9 @@ function report(rawPath, outDir, metaJson) {
     return A?.ok && B?.ok ? A.rx_median / B.rx_median : null;
   };
   for (const [name, a, b] of [
-    ['xdperf AF_XDP 1 queue / trafgen', 'xdperf/1', 'trafgen/1'],
-    ['xdperf AF_XDP 1 queue / C AF_XDP anchor', 'xdperf/1', 'c-afxdp/1'],
-    ['xdperf AF_XDP 2 queues / 1 queue', 'xdperf/2', 'xdperf/1'],
+    ['xdperf AF_XDP 1 queue / trafgen', 'xdperf-afxdp/1', 'trafgen/1'],
+    ['xdperf AF_XDP 1 queue / C AF_XDP anchor', 'xdperf-afxdp/1', 'c-afxdp/1'],
+    ['xdperf AF_XDP 2 queues / 1 queue', 'xdperf-afxdp/2', 'xdperf-afxdp/1'],
     ['xdperf XDP 1 thread / xdp-trafficgen 1 thread²', 'xdperf-xdp/1', 'xdp-trafficgen/1'],
     ['xdperf XDP 2 threads / xdperf XDP 1 thread', 'xdperf-xdp/2', 'xdperf-xdp/1'],
     ['xdperf XDP 2 threads / xdp-trafficgen 1 thread²', 'xdperf-xdp/2', 'xdp-trafficgen/1'],
@@ -232,7 +232,7 @@ function report(rawPath, outDir, metaJson) {
     'its -b sends each second\'s quota as one burst at the start of the second, so its windows swing between −100 % and the burst rate, and the mean over a window that is not whole seconds is off.', '');
   // what one core could send, window by window, when not paced: a rate above its low
   // points cannot be held in every window, whatever the pacer does
-  const capacity = raw.filter((r) => r.kind === 'max' && r.tool === 'xdperf' && r.queues === 1 && r.len === meta.lens[0] && r.fine_rate_median > 0);
+  const capacity = raw.filter((r) => r.kind === 'max' && r.tool === 'xdperf-afxdp' && r.queues === 1 && r.len === meta.lens[0] && r.fine_rate_median > 0);
   if (capacity.length) {
     const cap = (k) => capacity.map((r) => mpps(r[k])).join(', ');
     out.capacity = capacity.map((r) => ({ min: r.fine_rate_min, p1: r.fine_rate_p1, p5: r.fine_rate_p5, median: r.fine_rate_median, max: r.fine_rate_max }));
@@ -265,9 +265,9 @@ function report(rawPath, outDir, metaJson) {
   };
   const l0 = meta.lens[0];
   const rx = (key) => (sum[key]?.ok ? mpps(sum[key].rx_median) : '?');
-  const r1 = ratioAt('xdperf/1', 'c-afxdp/1', l0);
-  target(`AF_XDP 1 queue ${sizeName(l0)} ≥ 1.0× C AF_XDP sender`, r1 === null ? 'n/a' : `${r1.toFixed(2)}× (${rx(`xdperf/1/${l0}`)} vs ${rx(`c-afxdp/1/${l0}`)} Mpps)`, r1 === null ? null : r1 >= 1.0);
-  const r2 = ratioAt('xdperf/2', 'xdperf/1', l0);
+  const r1 = ratioAt('xdperf-afxdp/1', 'c-afxdp/1', l0);
+  target(`AF_XDP 1 queue ${sizeName(l0)} ≥ 1.0× C AF_XDP sender`, r1 === null ? 'n/a' : `${r1.toFixed(2)}× (${rx(`xdperf-afxdp/1/${l0}`)} vs ${rx(`c-afxdp/1/${l0}`)} Mpps)`, r1 === null ? null : r1 >= 1.0);
+  const r2 = ratioAt('xdperf-afxdp/2', 'xdperf-afxdp/1', l0);
   target(`AF_XDP 2 queues ≥ 1.8× one queue (${sizeName(l0)})`, r2 === null ? 'n/a' : `${r2.toFixed(2)}×`, r2 === null ? null : r2 >= 1.8);
   // The issue: "XDP engine, 1 thread, 64 B: ≥ 1.0× xdp-trafficgen, and ≥ 1.8× with 2 threads
   // on 2 cores". The one baseline it names is xdp-trafficgen as in the first half (1

@@ -54,16 +54,8 @@ if ! [[ $DUR =~ ^[0-9]+$ ]] || [ "$DUR" -lt 3 ]; then die "BENCH_DURATION must b
 if [ ! -f dist/src/cli/main.js ] || [ ! -f native/index.js ]; then die "xdperf is not built: run make build"; fi
 for t in node taskset ip; do command -v "$t" >/dev/null || die "$t is missing"; done
 XDPERF=(node "$ROOT/dist/src/cli/main.js")
-# The engines under test, by the tool name the results carry: "xdperf" is AF_XDP (as
-# before the other engines existed), xdperf-xdp, xdperf-packet and xdperf-raw the others.
-# Where xdperf has no --engine (an older build), only AF_XDP (its only engine) runs.
-declare -A ENGINE_OF=([xdperf]=afxdp [xdperf-xdp]=xdp [xdperf-packet]=packet [xdperf-raw]=raw)
-ENGINE=() ENGINES_ERR=""
-if "${XDPERF[@]}" run --help 2>/dev/null | grep -q -- '--engine'; then
-	ENGINE=(--engine afxdp)
-else
-	ENGINES_ERR="this xdperf build has no --engine option"
-fi
+# The engines under test, by the tool name the results carry.
+declare -A ENGINE_OF=([xdperf-afxdp]=afxdp [xdperf-xdp]=xdp [xdperf-packet]=packet [xdperf-raw]=raw)
 
 # Our lab or the anchors' already up: another benchmark is running, or one was left
 # behind. Either would share the veth names or the CPUs, so wait for it to go.
@@ -167,15 +159,15 @@ measure() {
 
 xdperf_args() { # LEN: sets XA, the plugin settings for a LEN-byte frame (without FCS)
 	XA=(--plugin simpleudp --dev "$LAB_DEV" --set "dst_ip=$RX_IP" --set "src_ip=$TX_IP" --set "payload_size=${PAYLOAD[$1]}")
-	XR=("${XA[@]}" "${ENGINE[@]}") # for run
+	XR=("${XA[@]}" --engine afxdp) # for run
 }
 
 # xdperf_max TOOL QUEUES LEN REP: one max-rate run of xdperf with TOOL's engine, one TX
 # thread per queue, pinned to CPU 0 (and 1).
 xdperf_max() {
-	local tool=$1 q=$2 len=$3 rep=$4 cpus=0 eng=()
+	local tool=$1 q=$2 len=$3 rep=$4 cpus=0
 	[ "$q" = 1 ] || cpus=$(seq -s, 0 $((q - 1)))
-	[ "$tool" = xdperf ] && eng=("${ENGINE[@]}") || eng=(--engine "${ENGINE_OF[$tool]}")
+	local eng=(--engine "${ENGINE_OF[$tool]}")
 	xdperf_args "$len"
 	# one queue: also the spread of the 10 ms window rates (the core's capacity over time)
 	local fine=()
@@ -337,20 +329,14 @@ anchor_runs() { # REP
 }
 
 # --- 1-3: maximum rate, interleaved run by run ------------------------------------------------
-# xdperf's engines other than afxdp: which can run
-XDPERF_NEW=()
-for tool in xdperf-xdp xdperf-packet; do
-	if [ -n "$ENGINES_ERR" ]; then note "$tool" "not measured: $ENGINES_ERR"; else XDPERF_NEW+=("$tool"); fi
-done
-has_new() { [[ " ${XDPERF_NEW[*]} " == *" $1 "* ]]; }
 log "$RUNS runs x (${#LENS[@]} sizes x (xdperf afxdp 1 and 2 queues, xdp 1 and 2 threads, packet, trafgen, C AF_XDP anchor) + xdp-trafficgen -t 1 and -t 2), $DUR s each"
 for rep in $(seq "$RUNS"); do
 	lab_up 1
 	trafgen_cfgs
 	for len in "${LENS[@]}"; do
-		xdperf_max xdperf 1 "$len" "$rep"
-		! has_new xdperf-xdp || xdperf_max xdperf-xdp 1 "$len" "$rep"
-		! has_new xdperf-packet || xdperf_max xdperf-packet 1 "$len" "$rep"
+		xdperf_max xdperf-afxdp 1 "$len" "$rep"
+		xdperf_max xdperf-xdp 1 "$len" "$rep"
+		xdperf_max xdperf-packet 1 "$len" "$rep"
 		if [ -z "$TRAFGEN_ERR" ]; then
 			measure "{\"kind\":\"max\",\"tool\":\"trafgen\",\"queues\":1,\"len\":$len,\"rep\":$rep}" --sent trafgen --stop-at "$DUR" -- \
 				taskset -c 0 trafgen "${TRAFGEN_FLAGS[@]}" -i "$TMP/trafgen-$len.cfg"
@@ -361,12 +347,12 @@ for rep in $(seq "$RUNS"); do
 	if [ "$NCPU" -ge 2 ]; then
 		lab_up 2
 		for len in "${LENS[@]}"; do
-			xdperf_max xdperf 2 "$len" "$rep"
-			! has_new xdperf-xdp || xdperf_max xdperf-xdp 2 "$len" "$rep"
+			xdperf_max xdperf-afxdp 2 "$len" "$rep"
+			xdperf_max xdperf-xdp 2 "$len" "$rep"
 		done
 		lab_down
 	elif [ "$rep" = 1 ]; then
-		note xdperf "2 queues need 2 CPUs; this machine has $NCPU"
+		note xdperf-afxdp "2 queues need 2 CPUs; this machine has $NCPU"
 	fi
 
 	anchor_runs "$rep"
@@ -378,28 +364,23 @@ trafgen_cfgs
 xdperf_args 60
 # xdperf_rate TOOL PPS REP: one rate-accuracy run of TOOL's engine, 1 queue, 60 B
 xdperf_rate() {
-	local tool=$1 pps=$2 rep=$3 eng=()
-	[ "$tool" = xdperf ] && eng=("${ENGINE[@]}") || eng=(--engine "${ENGINE_OF[$tool]}")
+	local tool=$1 pps=$2 rep=$3
+	local eng=(--engine "${ENGINE_OF[$tool]}")
 	measure "{\"kind\":\"rate\",\"tool\":\"$tool\",\"pps\":$pps,\"rep\":$rep}" --sent xdperf --fine 10 --target "$pps" -- \
 		"${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues 1 --cpus 0 --pps "$pps" --duration "${DUR}s" --json
 }
 # a run's worst 10 ms window is one stall away from another run's, so each case runs
 # RUNS times, interleaved
-[ -z "$ENGINES_ERR" ] || note xdperf-raw "not measured: $ENGINES_ERR"
 log "$RUNS runs x rate accuracy (afxdp, xdp, packet at ${RATES[*]} pps; raw at ${RAW_RATES[*]} pps), $DUR s each"
 for rep in $(seq "$RUNS"); do
 	for pps in "${RATES[@]}"; do
-		xdperf_rate xdperf "$pps" "$rep"
-		if [ -z "$ENGINES_ERR" ]; then
-			xdperf_rate xdperf-xdp "$pps" "$rep"
-			xdperf_rate xdperf-packet "$pps" "$rep"
-		fi
+		xdperf_rate xdperf-afxdp "$pps" "$rep"
+		xdperf_rate xdperf-xdp "$pps" "$rep"
+		xdperf_rate xdperf-packet "$pps" "$rep"
 	done
-	if [ -z "$ENGINES_ERR" ]; then
-		for pps in "${RAW_RATES[@]}"; do
-			xdperf_rate xdperf-raw "$pps" "$rep"
-		done
-	fi
+	for pps in "${RAW_RATES[@]}"; do
+		xdperf_rate xdperf-raw "$pps" "$rep"
+	done
 done
 if [ -z "$TRAFGEN_ERR" ]; then
 	measure "{\"kind\":\"rate\",\"tool\":\"trafgen\",\"pps\":$TRAFGEN_RATE}" --sent trafgen --stop-at "$DUR" --fine 10 --target "$TRAFGEN_RATE" -- \
