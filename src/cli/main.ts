@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { helpOf, optionsOf, type CommandName } from '../config/options.js';
 import { oneLine, XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
 import { guardOutput, OUTPUT_CLOSED_EXIT_CODE, outputClosed } from './output-guard.js';
@@ -20,19 +21,13 @@ function version(): string {
   return (JSON.parse(readFileSync(fromPackageRoot('package.json'), 'utf8')) as { version: string }).version;
 }
 
-function pluginOptions(command: Command): Command {
-  return command
-    .option('-c, --config <profile.yaml>', 'run profile: a YAML file holding any of these options (flags override it)')
-    .option('-p, --plugin <path|name>', 'plugin: a .wasm file, or a name looked up on the plugin search path')
-    .addOption(new Option('--plugin-dir <dir>', 'extra directory searched for plugins first (repeatable)').argParser(collect))
-    .option('--plugin-config <file>', "plugin's config as a YAML or JSON file")
-    .addOption(new Option('--set <key=value>', 'set one plugin config key (repeatable, overrides --plugin-config)').argParser(collect))
-    .option('--templates <n>', 'templates to ask the plugin for (the request\'s count)', undefined)
-    .option('--plugin-timeout <duration>', 'time limit for each plugin call, e.g. 500ms, 5s (default 5s)')
-    .option('--plugin-memory <size>', 'cap on the plugin\'s memory, e.g. 64m (default 256m)')
-    .option('--plugin-output <size>', 'size of the buffer the plugin writes its JSON into (default 1m)')
-    .option('--dev <interface>', 'interface whose MAC, MTU and neighbour table fill the plugin request')
-    .option('-v, --verbose', 'also show plugin debug lines (its stdout and stderr among them)');
+/** The command's options, from the option table (config/options.ts), in its order. */
+function withOptions(command: Command, name: CommandName): Command {
+  for (const [, row] of optionsOf(name)) {
+    const option = new Option(row.flag, helpOf(row, name));
+    command.addOption(row.type.repeatable ? option.argParser(collect) : option);
+  }
+  return command;
 }
 
 function buildProgram(): Command {
@@ -47,63 +42,16 @@ function buildProgram(): Command {
       writeErr: (text) => process.stdout.write(text),
     });
 
-  pluginOptions(
-    program
-      .command('run')
-      .description('send the plugin\'s templates on an interface at the asked rate (AF_XDP), then report what was sent'),
-  )
-    .option('--pps <rate>', 'packets per second over all queues, e.g. 100k, 1m (default: as fast as possible)')
-    .option('--bps <rate>', 'bits per second instead, counted on L2 frames without FCS, preamble or gap, e.g. 500m')
-    .option('--gbps <rate>', 'the same in Gbit/s, e.g. 2.5')
-    .option('--count <n>', 'send exactly this many packets in total, e.g. 1m')
-    .option('--duration <time>', 'stop after this long, e.g. 10s')
-    .option('--queues <n|list>', 'number of TX queues (from 0), or queue ids such as 0,2 or 1-3 (default 1)')
-    .option('--cpus <list>', 'pin the thread of each queue to these CPUs, e.g. 0,1, and keep xdperf\'s other threads off them')
-    .option('--batch <n>', 'descriptors per TX ring submission (default 64)')
-    .option('--engine <name>', 'auto (default: probe and pick the fastest that works), afxdp, xdp (XDP live frames), packet (AF_PACKET) or raw (IP raw socket, portable, modest rates)')
-    .option('--xdp-mode <mode>', 'AF_XDP mode: auto, zerocopy or copy (default auto)')
-    .option('--xdp-batch <n>', 'xdp engine: live frames per kernel batch (default 64)')
-    .option('--rx-dev <interface>', 'count what arrives on this interface (the far end of the link) with an XDP counter')
-    .option('--rx-netns <name>', 'network namespace of --rx-dev')
-    .option('--interval <time>', 'how often to report progress (default 1s)')
-    .option('--json', 'write NDJSON events (start, stats, log, metric, summary) instead of text')
-    .action((flags) => runRunCommand(flags));
-
-  program
-    .command('probe')
-    .description('what an interface can do (XDP modes, AF_XDP zero-copy, live frames, AF_PACKET), each found by trying — it briefly attaches a test XDP program, which resets some NICs — and the engine auto would pick')
-    .option('--dev <interface>', 'interface to probe')
-    .option('--json', 'print JSON instead of text')
-    .action((flags) => runProbeCommand(flags));
-
-  program
-    .command('recv')
-    .description('count what arrives on an interface (an XDP program, attached for as long as this runs)')
-    .option('--dev <interface>', 'interface to count on')
-    .option('--netns <name>', 'network namespace the interface is in')
-    .option('--duration <time>', 'stop after this long (default: until Ctrl-C)')
-    .option('--action <drop|pass>', 'what to do with counted frames (default drop)')
-    .option('--interval <time>', 'how often to report (default 1s)')
-    .option('--pin', 'attach a counter that stays after exit (pinned on bpffs), and exit')
-    .option('--unpin', 'remove a pinned counter, and exit')
-    .option('--json', 'write NDJSON events instead of text')
-    .action((flags) => runRecvCommand(flags));
-
-  pluginOptions(
-    program
-      .command('templates')
-      .description('dry run: load a plugin, print each template decoded layer by layer, optionally write a pcap'),
-  )
-    .option('--pcap <file>', 'write the templates to a pcap file (tcpdump, tshark, Wireshark)')
-    .option('--json', 'print one JSON document instead of text')
-    .action((flags) => runTemplatesCommand(flags));
-
-  program
-    .command('plugins')
-    .description('list the plugins on the search path, with size, exports and whether each loads')
-    .addOption(new Option('--plugin-dir <dir>', 'extra directory to search first (repeatable)').argParser(collect))
-    .option('--json', 'print JSON instead of a table')
-    .action((flags) => runPluginsCommand(flags));
+  const commands: [CommandName, string, (flags: never) => void | Promise<void>][] = [
+    ['run', "send the plugin's templates on an interface at the asked rate, with the fastest engine that works there (or the one --engine names), then report what was sent", runRunCommand],
+    ['probe', 'what an interface can do (XDP modes, AF_XDP zero-copy, live frames, AF_PACKET), each found by trying — it briefly attaches a test XDP program, which resets some NICs — and the engine auto would pick', runProbeCommand],
+    ['recv', 'count what arrives on an interface (an XDP program, attached for as long as this runs)', runRecvCommand],
+    ['templates', 'dry run: load a plugin, print each template decoded layer by layer, optionally write a pcap', runTemplatesCommand],
+    ['plugins', 'list the plugins on the search path, with size, exports and whether each loads', runPluginsCommand],
+  ];
+  for (const [name, description, action] of commands) {
+    withOptions(program.command(name).description(description), name).action((flags) => action(flags as never));
+  }
 
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -1,13 +1,11 @@
 /** `xdperf plugins`: what is on the plugin search path, and whether each one loads. */
 import { existsSync, statSync } from 'node:fs';
+import type { CommandFlags } from '../config/options.js';
 import { describeError, XdperfError } from '../errors.js';
 import { listPluginFiles, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { DEFAULT_LIMITS, PluginSession } from '../plugin/plugin-session.js';
 
-export interface PluginsFlags {
-  pluginDir?: string[];
-  json?: boolean;
-}
+export type PluginsFlags = CommandFlags<'plugins'>;
 
 interface PluginListing {
   name: string;

@@ -3,14 +3,12 @@
  * AF_XDP zero-copy, live frames, AF_PACKET — each found by trying it, and the engine `auto`
  * would pick, with the reason.
  */
+import type { CommandFlags } from '../config/options.js';
 import { chooseEngine } from '../engine/engine-choice.js';
 import { nativeCore, type ProbeResult } from '../engine/native-core.js';
 import { UsageError } from '../errors.js';
 
-export interface ProbeFlags {
-  dev?: string;
-  json?: boolean;
-}
+export type ProbeFlags = CommandFlags<'probe'>;
 
 interface Check {
   supported: boolean | null;

@@ -4,23 +4,13 @@
  * a later `recv` or `run --rx-dev` reads that one instead of attaching another.
  */
 import { counterPinDir, RxCounter } from '../engine/rx-counter.js';
-import { pick } from '../config/plugin-settings.js';
-import { MAX_TIMER_MS, parseInterval, positive } from '../config/run-settings.js';
+import { MAX_TIMER_MS } from '../config/option-values.js';
+import { resolveOptions, type CommandFlags } from '../config/options.js';
 import { UsageError } from '../errors.js';
 import { formatBps, formatCount, formatPps, formatSeconds } from '../report/format.js';
-import { parseDurationMs } from '../units.js';
 import { onOutputClosed } from './output-guard.js';
 
-export interface RecvFlags {
-  dev?: string;
-  netns?: string;
-  duration?: string;
-  action?: string;
-  interval?: string;
-  pin?: boolean;
-  unpin?: boolean;
-  json?: boolean;
-}
+export type RecvFlags = CommandFlags<'recv'>;
 
 /** setTimeout for any length: one timer waits at most MAX_TIMER_MS, so longer waits are chained. */
 function after(ms: number, fn: () => void): { clear(): void } {
@@ -37,8 +27,8 @@ function after(ms: number, fn: () => void): { clear(): void } {
 export async function runRecvCommand(flags: RecvFlags): Promise<void> {
   const dev = flags.dev;
   if (dev === undefined) throw new UsageError('--dev is required: the interface to count on');
-  const action = flags.action ?? 'drop';
-  if (action !== 'drop' && action !== 'pass') throw new UsageError(`--action: '${action}' is not one of drop, pass`);
+  // A bad value is an error before anything is attached, --pin and --unpin included.
+  const { action, duration: durationMs, interval: intervalMs } = resolveOptions('recv', flags);
   if (flags.pin && flags.unpin) throw new UsageError('--pin and --unpin are opposites: give one');
   const where = `${dev}${flags.netns ? ` in netns ${flags.netns}` : ''}`;
   const emit = (event: string, body: object): void => {
@@ -58,8 +48,6 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
     return;
   }
 
-  const durationMs = pick(flags.duration, '--duration', undefined, 'duration', undefined, positive(parseDurationMs, 'the duration'), undefined);
-  const intervalMs = pick(flags.interval, '--interval', undefined, 'interval', undefined, parseInterval, 1000);
   const counter = RxCounter.open(dev, flags.netns, action);
   if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode });
   else process.stdout.write(`counting on ${where} (XDP ${counter.mode ?? 'pinned'}, ${action}); Ctrl-C to stop\n`);

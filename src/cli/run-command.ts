@@ -2,8 +2,10 @@
  * `xdperf run`: asks the plugin for templates once, hands the native core one plan, then only
  * reads counters (about once a second) until the count, the duration or a signal ends the run.
  */
-import { readProfile, resolvePluginSettings, type PluginFlags } from '../config/plugin-settings.js';
-import { resolveRunSettings, type RunFlags, type RunSettings } from '../config/run-settings.js';
+import { resolveOptions, type CommandFlags } from '../config/options.js';
+import { pluginSettings } from '../config/plugin-settings.js';
+import { readProfile } from '../config/run-profile.js';
+import { runSettings, type RunSettings } from '../config/run-settings.js';
 import { parseMac, readDevice, type DeviceContext } from '../device/local-device.js';
 import { chooseEngine, liveFramesProblem, type EngineChoice, type EngineRequest } from '../engine/engine-choice.js';
 import { NATIVE_ENGINE, NATIVE_XDP_MODE, nativeCore, type DeviceInfo, type TxStats } from '../engine/native-core.js';
@@ -18,10 +20,7 @@ import { RunReporter, type RunSummary } from '../report/run-reporter.js';
 import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
 import { PluginLog } from './plugin-log.js';
 
-export interface RunCommandFlags extends PluginFlags, RunFlags {
-  rxDev?: string;
-  rxNetns?: string;
-}
+export type RunCommandFlags = CommandFlags<'run'>;
 
 function perTag(templates: PacketTemplate[], counts: number[]): Record<string, number> {
   const totals: Record<string, number> = {};
@@ -32,12 +31,11 @@ function perTag(templates: PacketTemplate[], counts: number[]): Record<string, n
 }
 
 export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
-  const profile = readProfile(flags.config);
-  const settings = resolvePluginSettings(flags, profile);
-  const run = resolveRunSettings(flags, profile);
+  const options = resolveOptions('run', flags, readProfile(flags.config));
+  const settings = pluginSettings(options);
+  const run = runSettings(options);
   if (settings.dev === undefined) throw new UsageError('--dev is required: the interface to send on');
-  const rxDev = flags.rxDev ?? profile.rx_dev;
-  const rxNetns = flags.rxNetns ?? profile.rx_netns;
+  const { rxDev, rxNetns } = run;
   if (rxNetns !== undefined && rxDev === undefined) throw new UsageError('--rx-netns needs --rx-dev');
 
   const plugin = locatePlugin(settings.plugin, pluginSearchPath(settings.pluginDirs));

@@ -1,6 +1,8 @@
 /** `xdperf templates`: a dry run that shows what a plugin builds and writes it to a pcap. */
 import { statSync } from 'node:fs';
-import { resolvePluginSettings, readProfile, type PluginFlags } from '../config/plugin-settings.js';
+import { resolveOptions, type CommandFlags } from '../config/options.js';
+import { pluginSettings } from '../config/plugin-settings.js';
+import { readProfile } from '../config/run-profile.js';
 import { NO_DEVICE, readDevice } from '../device/local-device.js';
 import { XdperfError } from '../errors.js';
 import { checksumsValid, decodeFrame } from '../packet/frame-decoder.js';
@@ -9,14 +11,12 @@ import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { generateTemplates } from '../plugin/template-generator.js';
 import { PluginLog } from './plugin-log.js';
 
-export interface TemplatesFlags extends PluginFlags {
-  pcap?: string;
-}
+export type TemplatesFlags = CommandFlags<'templates'>;
 
 export async function runTemplatesCommand(flags: TemplatesFlags): Promise<void> {
-  const profile = readProfile(flags.config);
-  const settings = resolvePluginSettings(flags, profile);
-  const pcap = flags.pcap ?? profile.pcap;
+  const options = resolveOptions('templates', flags, readProfile(flags.config));
+  const settings = pluginSettings(options);
+  const pcap = options.pcap;
   const plugin = locatePlugin(settings.plugin, pluginSearchPath(settings.pluginDirs));
   const device = settings.dev === undefined ? NO_DEVICE : readDevice(settings.dev);
   const log = new PluginLog(plugin.name, !settings.json, settings.verbose);

@@ -1,46 +1,20 @@
 /**
  * Run profiles: YAML files (`-c profile.yaml`) that hold any command-line option. Validated with
- * the published JSON Schema; every error names the file and the key.
+ * the JSON Schema the option table makes (options.ts); every error names the file and the key.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
+import { profileSchema, type RunProfile } from './options.js';
 import { parseYamlText } from './yaml-text.js';
 
-export interface RunProfile {
-  plugin?: string;
-  plugin_dir?: string[];
-  plugin_config?: Record<string, unknown>;
-  plugin_timeout?: string | number;
-  plugin_memory?: string | number;
-  plugin_output?: string | number;
-  templates?: string | number;
-  dev?: string;
-  pcap?: string;
-  json?: boolean;
-  verbose?: boolean;
-  pps?: string | number;
-  bps?: string | number;
-  gbps?: number;
-  count?: string | number;
-  duration?: string | number;
-  queues?: string | number;
-  cpus?: string | number;
-  batch?: string | number;
-  xdp_mode?: string;
-  xdp_batch?: string | number;
-  engine?: string;
-  interval?: string | number;
-  rx_dev?: string;
-  rx_netns?: string;
-}
+export type { RunProfile } from './options.js';
 
+/** The published schema, which test/options.test.ts holds equal to the one the option table makes. */
 export const PROFILE_SCHEMA_PATH = fromPackageRoot('src', 'config', 'profile.schema.json');
 
-const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile<RunProfile>(
-  JSON.parse(readFileSync(PROFILE_SCHEMA_PATH, 'utf8')) as object,
-);
+const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile<RunProfile>(profileSchema() as object);
 
 function explain(file: string, error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).join('.');
@@ -76,4 +50,9 @@ export function loadProfile(file: string): RunProfile {
     throw new XdperfError(`profile ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   return parseProfile(file, text);
+}
+
+/** The profile `-c` names, or an empty one. */
+export function readProfile(file: string | undefined): RunProfile {
+  return file === undefined ? {} : loadProfile(file);
 }
