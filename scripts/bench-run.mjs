@@ -24,9 +24,11 @@
 // are also read just before the start and after the sender exited (totals).
 // The sender gets its own process group (setsid); SIGINT/SIGTERM to this helper
 // stops that group (SIGINT, then SIGKILL after 3 s) and exits 130 without a result.
-// BENCH_FINE_DUMP=FILE writes the fine samples ("ms-since-start received sent") to FILE.
+// BENCH_FINE_DUMP=FILE writes the fine samples ("ms-since-start received sent") to FILE;
+// BENCH_FINE_KEEP=DIR writes them into DIR only for a paced run with a window above +10 %
+// (its path is the result's fine_dump), so such a window can be read afterwards.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,9 +231,9 @@ async function main() {
       rates.push((fine[i][1] - fine[i - 1][1]) / dt);
       txRates.push((fine[i][2] - fine[i - 1][2]) / dt);
     }
-    if (process.env.BENCH_FINE_DUMP) {
-      writeFileSync(process.env.BENCH_FINE_DUMP, `# t0 ${t0} ns CLOCK_MONOTONIC\n` + fine.map(([t, n, d]) => `${Number(t - t0) / 1e6} ${n - r1} ${d - d1}`).join('\n') + '\n');
-    }
+    const dump = (file) =>
+      writeFileSync(file, `# t0 ${t0} ns CLOCK_MONOTONIC\n` + fine.map(([t, n, d]) => `${Number(t - t0) / 1e6} ${n - r1} ${d - d1}`).join('\n') + '\n');
+    if (process.env.BENCH_FINE_DUMP) dump(process.env.BENCH_FINE_DUMP);
     const gaps = fine.slice(1).map((f, i) => Number(f[0] - fine[i][0]) / 1e6);
     Object.assign(rec, { fine_ms: o.fine, fine_windows: rates.length, fine_max_gap_ms: Math.max(...gaps) });
     if (o.target > 0) {
@@ -246,7 +248,13 @@ async function main() {
         // the sending interface's own counter on the same grid: tells a sender stall
         // from frames that were sent on time but counted late by the receiver
         fine_tx_worst_pct: txAbs[txAbs.length - 1], fine_tx_p99_pct: percentile(txAbs, 99),
+        fine_tx_max_pct: Math.max(...txRates.map(dev)),
       });
+      if (rec.fine_max_pct > 10 && process.env.BENCH_FINE_KEEP) {
+        mkdirSync(process.env.BENCH_FINE_KEEP, { recursive: true });
+        rec.fine_dump = join(process.env.BENCH_FINE_KEEP, `fine-${process.pid}-${Date.now()}.txt`);
+        dump(rec.fine_dump);
+      }
     } else {
       // unpaced: how the sender's capacity varies from one 10 ms window to the next
       const sorted = [...rates].sort((a, b) => a - b);

@@ -69,6 +69,8 @@ others=$(ip netns list | awk -v me="$NETNS" '$1 ~ /^xdperf-lab/ && $1 != me { pr
 [ -z "$others" ] || echo "bench: warning: other xdperf labs are up ($others): a test run may be using the CPUs" >&2
 
 mkdir -p "$OUT"
+# fine dumps of the last run only (BENCH_FINE_KEEP in measure)
+rm -rf "$OUT/fine"
 RAW=$OUT/raw.ndjson
 : >"$RAW"
 TMP=$(mktemp -d /tmp/xdperf-bench.XXXXXX)
@@ -149,7 +151,7 @@ measure() {
 	shift
 	idle_wait
 	meta="${meta%\}},\"pre_idle\":$PRE_IDLE}"
-	run_child "$TMP/line" node scripts/bench-run.mjs --cpu "$SAMPLER_CPU" --dur "$DUR" --pin "$PIN" --txdev "$LAB_DEV" --meta "$meta" "$@" || true
+	BENCH_FINE_KEEP="$OUT/fine" run_child "$TMP/line" node scripts/bench-run.mjs --cpu "$SAMPLER_CPU" --dur "$DUR" --pin "$PIN" --txdev "$LAB_DEV" --meta "$meta" "$@" || true
 	line=$(tail -1 "$TMP/line")
 	[ -n "$line" ] || line="${meta%\}},\"error\":$(jstr "bench-run.mjs failed: $(tail -1 "$TMP/child.err")")}"
 	emit "$line"
