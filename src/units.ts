@@ -85,6 +85,14 @@ export function parseSizeBytes(value: string | number): number {
   return result;
 }
 
+/** A size in bytes as a user would write it back: `256 MiB`, `64 KiB`, `1000 B`. */
+export function formatSize(bytes: number): string {
+  for (const [unit, factor] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor} ${unit}`;
+  }
+  return `${bytes} B`;
+}
+
 export function formatDuration(ms: number): string {
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
   return `${ms} ms`;

@@ -80,6 +80,13 @@ test('an unwritable pcap path is a one-line error', () => {
   assert.match(errorLine(result), /^xdperf: pcap .*x\.pcap: cannot write it \(ENOENT\)$/);
 });
 
+test('an output buffer larger than the plugin\'s memory is refused before loading it', () => {
+  // It would be allocated in the plugin's memory, where Go's runtime traps without saying why.
+  const result = runCli(['templates', '--plugin', 'simpleudp', '--plugin-output', '1g']);
+  assert.is(result.code, 2);
+  assert.is(errorLine(result), 'xdperf: --plugin-output 1 GiB does not fit in --plugin-memory 256 MiB: the plugin writes its output into its own memory');
+});
+
 test('plugins lists what is built, with exports, and flags broken ones', () => {
   const result = runCli(['plugins', '--plugin-dir', 'test/fixtures/out', '--json']);
   assert.is(result.code, 0, result.stderr);

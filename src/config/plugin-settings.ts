@@ -3,6 +3,7 @@
  * the option table (options.ts), resolved, with the plugin config built and the limits grouped.
  */
 import { UsageError } from '../errors.js';
+import { formatSize } from '../units.js';
 import type { PluginLimits } from '../plugin/plugin-session.js';
 import { buildPluginConfig, type PluginConfig } from './plugin-config.js';
 import { resolveOptions, valuesShared, type CommandFlags, type OptionsOf, type OptionValues, type RunProfile } from './options.js';
@@ -27,6 +28,10 @@ export interface PluginSettings
 export function pluginSettings(values: Pick<OptionValues<'run'>, Shared>): PluginSettings {
   const { config: _config, plugin, pluginDir, pluginConfig, set, pluginTimeout, pluginMemory, pluginOutput, ...rest } = valuesShared(values, 'run', 'templates');
   if (plugin === undefined) throw new UsageError('--plugin is required (a plugin name or a path to a .wasm file)');
+  // The output buffer is allocated in the plugin's own memory.
+  if (pluginOutput >= pluginMemory) {
+    throw new UsageError(`--plugin-output ${formatSize(pluginOutput)} does not fit in --plugin-memory ${formatSize(pluginMemory)}: the plugin writes its output into its own memory`);
+  }
   return {
     ...rest,
     plugin,
