@@ -85,12 +85,9 @@ export function parseSizeBytes(value: string | number): number {
   return result;
 }
 
-/** A size in bytes as a user would write it back: `256 MiB`, `64 KiB`, `1000 B`. */
+/** A size in bytes for a message: `256 MiB` from 1 MiB on, else `4096 bytes`. */
 export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
-    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor} ${unit}`;
-  }
-  return `${bytes} B`;
+  return bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
 }
 
 export function formatDuration(ms: number): string {

@@ -84,7 +84,7 @@ test('an output buffer larger than the plugin\'s memory is refused before loadin
   // It would be allocated in the plugin's memory, where Go's runtime traps without saying why.
   const result = runCli(['templates', '--plugin', 'simpleudp', '--plugin-output', '1g']);
   assert.is(result.code, 2);
-  assert.is(errorLine(result), 'xdperf: --plugin-output 1 GiB does not fit in --plugin-memory 256 MiB: the plugin writes its output into its own memory');
+  assert.is(errorLine(result), 'xdperf: --plugin-output 1024 MiB does not fit in --plugin-memory 256 MiB: the plugin writes its output into its own memory');
 });
 
 test('plugins lists what is built, with exports, and flags broken ones', () => {

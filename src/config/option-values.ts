@@ -5,7 +5,7 @@
  * the flag or the profile key it came from. Any other error (a file that cannot be read) is
  * the user's error as it is.
  */
-import { parseCount, parseDurationMs, parseSizeBytes } from '../units.js';
+import { formatSize, parseCount, parseDurationMs, parseSizeBytes } from '../units.js';
 import { loadPluginConfigFile, type PluginConfig } from './plugin-config.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -78,14 +78,13 @@ function numeric(definition: keyof typeof SCHEMA_DEFINITIONS, parse: (value: str
   });
 }
 
-const mib = (n: number): string => (n >= 2 ** 20 ? `${n / 2 ** 20} MiB` : `${n} bytes`);
 
 /** A whole count or rate with decimal suffixes: `64`, `100k`, `1.5m`. */
 export const count = (check?: Check): ValueType<number> => numeric('count', parseCount, String, check);
 /** A duration, in milliseconds: `500ms`, `10s`, `2m` (a bare number is seconds). */
 export const duration = (check?: Check): ValueType<number> => numeric('duration', parseDurationMs, (n) => `${n} ms`, check);
 /** A size in bytes, binary multiples: `4096`, `64k`, `256m`, `1MiB`. */
-export const size = (check?: Check): ValueType<number> => numeric('size', parseSizeBytes, mib, check);
+export const size = (check?: Check): ValueType<number> => numeric('size', parseSizeBytes, formatSize, check);
 
 /** The longest a Node.js timer waits: past it, setTimeout fires at once (with a warning on stderr). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
