@@ -137,7 +137,6 @@ impl TxSession {
         }
         let threads = std::mem::take(&mut completion.threads);
         let mut failure = None;
-        let mut a_thread_failed = false;
         for (index, handle) in threads.into_iter().enumerate() {
             let subject = thread_subject(&self.shared.plan, index);
             let error = match handle.join() {
@@ -150,7 +149,6 @@ impl TxSession {
                     format!("{subject}: the transmit thread panicked"),
                 )),
             };
-            a_thread_failed |= error.is_some();
             if failure.is_none() {
                 failure = error;
             }
@@ -169,7 +167,7 @@ impl TxSession {
             .take();
         if let Some(verdict) = watchdog_verdict {
             failure = Some(verdict);
-        } else if a_thread_failed {
+        } else if failure.is_some() {
             // A send that failed because the interface went is worded as such.
             if let Some(verdict) = verdict_of(&link_state(self.shared.plan.ifindex)) {
                 failure = Some(verdict.into_error(&self.shared.plan.ifname));
