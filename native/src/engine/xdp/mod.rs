@@ -187,15 +187,6 @@ impl LiveTransmitter {
             .expect("loaded in start")
     }
 
-    /// Called by each thread once it stopped sending; the last one removes
-    /// the program from the interface, so no program is left attached even
-    /// if the session is never waited for.
-    pub fn thread_ended(&self) {
-        if self.threads_left.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.detach();
-        }
-    }
-
     fn detach(&self) {
         let attachment = self
             .attachment
@@ -247,8 +238,12 @@ impl TxEngine for LiveTransmitter {
         stats.errors += xmit.dropped + xmit.redirect_errors;
     }
 
+    /// The last thread to end removes the program from the interface, so
+    /// no program is left attached even if the session is never waited for.
     fn thread_ended(&self) {
-        LiveTransmitter::thread_ended(self);
+        if self.threads_left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.detach();
+        }
     }
 }
 
