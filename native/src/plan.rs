@@ -191,24 +191,28 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         }
         None => None,
     };
-    let (count, deadline_ns) = match (request.count, total_rate, duration_ns) {
-        (Some(count), _, _) => (
+    // A rate for a time is a number of packets, which runs compare by:
+    // exactly that many go, the last one due at the end of the time. Below
+    // one packet in the duration (1 bit/s for a minute), the run still
+    // lasts the duration, sending nothing, as the pacer has it.
+    let timed_count = match (total_rate, duration_ns) {
+        (Some(rate), Some(duration)) => Some(packets_at_rate(rate, duration)).filter(|&n| n > 0),
+        _ => None,
+    };
+    let (count, deadline_ns) = match (request.count, timed_count) {
+        (Some(count), _) => (
             Some(
                 positive_integer(count)
                     .map_err(|problem| Error::invalid_setting(Setting::Count, problem))?,
             ),
             duration_ns,
         ),
-        // A rate for a time is a number of packets, which runs compare by:
-        // exactly that many go, the last one due at the end of the time.
         // The deadline only cuts a sender that is behind its schedule.
-        (None, Some(rate), Some(duration)) if packets_at_rate(rate, duration) > 0 => (
-            Some(packets_at_rate(rate, duration)),
-            Some(duration + COUNTED_DURATION_GRACE_NS),
+        (None, Some(packets)) => (
+            Some(packets),
+            duration_ns.map(|duration| duration + COUNTED_DURATION_GRACE_NS),
         ),
-        // Below one packet in the duration (1 bit/s for a minute), the run
-        // still lasts the duration, sending nothing, as the pacer has it.
-        _ => (None, duration_ns),
+        (None, None) => (None, duration_ns),
     };
     Ok(TxPlan {
         engine,
