@@ -74,20 +74,12 @@ impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
             if room == 0 {
                 local.ring_full += 1;
             }
+            // The kick and the counters go out whether the gate admitted
+            // packets or asked to wait; the wait comes after them.
+            let mut wait_ns = None;
             match self.gate.poll(room) {
                 Admit::End => break,
-                Admit::Wait(ns) => {
-                    if let Err(errno) = self.kick_if_needed(&mut local) {
-                        end = LoopEnd::Failed {
-                            action: "transmit",
-                            errno,
-                        };
-                        break;
-                    }
-                    local.publish(self.counters, self.gate.lag());
-                    self.gate.pause(ns);
-                    continue;
-                }
+                Admit::Wait(ns) => wait_ns = Some(ns),
                 Admit::Send(0) => {}
                 Admit::Send(want) => {
                     // A zero-copy driver may send as soon as the ring's
@@ -119,6 +111,9 @@ impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
                 break;
             }
             local.publish(self.counters, self.gate.lag());
+            if let Some(ns) = wait_ns {
+                self.gate.pause(ns);
+            }
         }
 
         if end == LoopEnd::Finished {
