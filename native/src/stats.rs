@@ -86,7 +86,7 @@ impl LocalCounters {
     pub fn publish_ahead(&self, shared: &QueueCounters, about_to_send: u32) {
         shared
             .packets
-            .store(self.packets + u64::from(about_to_send), Ordering::Release);
+            .store(self.packets + u64::from(about_to_send), Ordering::Relaxed);
     }
 }
 
