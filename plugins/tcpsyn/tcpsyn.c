@@ -17,19 +17,28 @@
  *   window           0..65535, default 64240
  *   mss              0..65535, default request mtu - 40 (1460 without one);
  *                    0 leaves the option out
+ *   src_ip_range, dst_ip_range, src_port_range, dst_port_range, vary, seed,
+ *   flows            the flow keys every bundled plugin shares (see
+ *                    xdperf_plugin.h): each range replaces src_ip, dst_ip,
+ *                    src_port_base or dst_port and, holding more than one
+ *                    value, becomes a field the core varies per packet;
+ *                    such a src_port_range needs count 1
  *
  * Frame, 58 bytes (54 with mss 0; the host pads either to 60):
  *    0 Ethernet  dst MAC, src MAC = request device_mac_addr, type 0x0800
- *   14 IPv4      IHL 5, TOS 0, total length, ID 0, DF, ttl, proto 6, checksum
- *   34 TCP       src_port_base + i -> dst_port, seq 0x01000000 + i, ack 0,
+ *   14 IPv4      IHL 5, TOS 0, total length, ID 0, DF, ttl, proto 6, checksum,
+ *                src_ip (26), dst_ip (30)
+ *   34 TCP       src_port_base + i (34) -> dst_port (36), seq 0x01000000 + i, ack 0,
  *                data offset 6 (5 without MSS), SYN, window, checksum, urg 0
  *   54 option    MSS: kind 2, length 4, value
- * Real stacks put MSS on every SYN and SYN-cookie code encodes it, so it is
- * on by default. Sequence numbers are fixed rather than random so that runs
- * and captures are reproducible.
+ * A range's first value is in the frame; the core fixes both checksums as it
+ * writes the others. Real stacks put MSS on every SYN and SYN-cookie code
+ * encodes it, so it is on by default. Sequence numbers are fixed rather than
+ * random so that runs and captures are reproducible.
  */
 #include "xdperf_plugin.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum {
@@ -45,7 +54,14 @@ enum {
 
 static const char *const config_keys[] = {
 	"src_ip", "dst_ip", "dst_port", "src_port_base",
-	"dst_mac", "ttl", "window", "mss", NULL,
+	"dst_mac", "ttl", "window", "mss", XDPERF_FLOW_KEYS, NULL,
+};
+
+static const xdperf_flow_offsets flow_offsets = {
+	.src_ip = ETH_LEN + 12,
+	.dst_ip = ETH_LEN + 16,
+	.src_port = ETH_LEN + IPV4_LEN,
+	.dst_port = ETH_LEN + IPV4_LEN + 2,
 };
 
 static const char *const tags[] = { "tcp", "syn", NULL };
@@ -56,6 +72,7 @@ struct config {
 	int64_t dst_port, src_port_base, ttl, window, mss;
 	bool has_src_ip, has_dst_ip, has_dst_mac, has_mss;
 	uint8_t dst_mac[6];
+	xdperf_flow_keys flow;
 };
 
 static const struct config defaults = {
@@ -75,6 +92,12 @@ struct run {
 	uint8_t src_mac[6], dst_mac[6];
 	const char *dst_mac_from;
 	int64_t templates, mss;
+	/* What the frames carry, each as a range: the range key's, else the
+	 * single value's; template i's base frame holds each .first, but for
+	 * the source port, src_ports.first + i. */
+	xdperf_range src_ips, dst_ips, src_ports, dst_ports;
+	xdperf_field fields[4];
+	size_t field_count;
 };
 
 /* ---- config ----------------------------------------------------------------- */
@@ -147,6 +170,8 @@ static int32_t read_config(xdperf_json *j, struct config *c)
 	    (rc = read_int(j, "mss", 0, 65535, &c->mss, &c->has_mss)) ||
 	    (rc = read_dst_mac(j, c)))
 		return rc;
+	if (xdperf_json_get_flow_keys(j, &c->flow) < 0)
+		return config_error(j);
 	return 0;
 }
 
@@ -163,8 +188,8 @@ static int32_t require_addresses(const struct config *c)
 {
 	int32_t rc;
 
-	if ((rc = require_address(c->has_src_ip, "src_ip")) ||
-	    (rc = require_address(c->has_dst_ip, "dst_ip")))
+	if ((rc = require_address(c->has_src_ip || c->flow.has_src_ip, "src_ip")) ||
+	    (rc = require_address(c->has_dst_ip || c->flow.has_dst_ip, "dst_ip")))
 		return rc;
 	return 0;
 }
@@ -220,20 +245,32 @@ static int32_t resolve_macs(xdperf_json *j, struct run *r)
 	return 0;
 }
 
+/* The first template's source port: src_port_range's first, else src_port_base. */
+static int64_t first_src_port(const struct config *c)
+{
+	return c->flow.has_src_port ? c->flow.src_port.first : c->src_port_base;
+}
+
 static int32_t resolve_count(xdperf_json *j, struct run *r)
 {
-	int64_t last_port;
+	const xdperf_range *ports = &r->c.flow.src_port;
+	int64_t base = first_src_port(&r->c), last_port;
 
 	/* An absent count (an older host) means one template. */
 	r->templates = 1;
 	if (xdperf_json_get_int_range(j, "count", 1, MAX_TEMPLATES, &r->templates) < 0)
 		return request_error(j);
-	last_port = r->c.src_port_base + r->templates - 1;
+	/* Templates differ by source port, which a field would overwrite. */
+	if (r->c.flow.has_src_port && ports->first != ports->last && r->templates > 1)
+		return -xdperf_fail(XDPERF_ERR_CONFIG,
+				 "config: %lld templates would each vary the source port over src_port_range %u-%u: ask for 1 template",
+				 (long long)r->templates, ports->first, ports->last);
+	last_port = base + r->templates - 1;
 	if (last_port > 65535)
 		return -xdperf_fail(XDPERF_ERR_CONFIG,
-				 "config: src_port_base %lld + %lld templates needs source port %lld, past 65535",
-				 (long long)r->c.src_port_base,
-				 (long long)r->templates, (long long)last_port);
+				 "config: %s %lld + %lld templates needs source port %lld, past 65535",
+				 r->c.flow.has_src_port ? "src_port_range" : "src_port_base",
+				 (long long)base, (long long)r->templates, (long long)last_port);
 	return 0;
 }
 
@@ -256,6 +293,32 @@ static int32_t resolve_mss(xdperf_json *j, struct run *r)
 	return 0;
 }
 
+static xdperf_range range_or_single(const xdperf_range *range, bool given, uint32_t single)
+{
+	return given ? *range : (xdperf_range){ .first = single, .last = single };
+}
+
+static uint32_t ipv4_value(const uint8_t a[4])
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+/* After resolve_count, which leaves a source port range only to one template. */
+static void resolve_flows(struct run *r)
+{
+	const xdperf_flow_keys *k = &r->c.flow;
+	uint32_t base = (uint32_t)first_src_port(&r->c);
+
+	r->src_ips = range_or_single(&k->src_ip, k->has_src_ip, ipv4_value(r->c.src_ip));
+	r->dst_ips = range_or_single(&k->dst_ip, k->has_dst_ip, ipv4_value(r->c.dst_ip));
+	if (k->has_src_port && k->src_port.first != k->src_port.last)
+		r->src_ports = k->src_port;
+	else
+		r->src_ports = (xdperf_range){ .first = base, .last = base + (uint32_t)r->templates - 1 };
+	r->dst_ports = range_or_single(&k->dst_port, k->has_dst_port, (uint32_t)r->c.dst_port);
+	r->field_count = xdperf_flow_fields(k, &flow_offsets, r->fields);
+}
+
 /* ---- frame ---------------------------------------------------------------------- */
 
 static size_t build_syn(uint8_t *f, const struct run *r, uint16_t sport,
@@ -274,12 +337,12 @@ static size_t build_syn(uint8_t *f, const struct run *r, uint16_t sport,
 	xdperf_put_be16(ip + 6, 0x4000); /* DF, so ID 0 is fine (RFC 6864) */
 	ip[8] = (uint8_t)r->c.ttl;
 	ip[9] = 6;
-	memcpy(ip + 12, r->c.src_ip, 4);
-	memcpy(ip + 16, r->c.dst_ip, 4);
+	xdperf_put_be32(ip + 12, r->src_ips.first);
+	xdperf_put_be32(ip + 16, r->dst_ips.first);
 	xdperf_put_be16(ip + 10, xdperf_ipv4_checksum(ip, IPV4_LEN));
 
 	xdperf_put_be16(tcp, sport);
-	xdperf_put_be16(tcp + 2, (uint16_t)r->c.dst_port);
+	xdperf_put_be16(tcp + 2, (uint16_t)r->dst_ports.first);
 	xdperf_put_be32(tcp + 4, seq);
 	tcp[12] = (uint8_t)(tcp_len / 4 << 4);
 	tcp[13] = 0x02; /* SYN */
@@ -289,21 +352,40 @@ static size_t build_syn(uint8_t *f, const struct run *r, uint16_t sport,
 		tcp[21] = MSS_OPT_LEN;
 		xdperf_put_be16(tcp + 22, (uint16_t)r->mss);
 	}
-	xdperf_put_be16(tcp + 16, xdperf_tcp4_checksum(r->c.src_ip, r->c.dst_ip, tcp, tcp_len));
+	xdperf_put_be16(tcp + 16, xdperf_tcp4_checksum(ip + 12, ip + 16, tcp, tcp_len));
 	return ETH_LEN + IPV4_LEN + tcp_len;
+}
+
+/* "192.0.2.1" or "10.0.0.1-10.0.0.254". */
+static void ipv4s_text(char *out, size_t cap, xdperf_range r)
+{
+	int n = snprintf(out, cap, "%u.%u.%u.%u", r.first >> 24, r.first >> 16 & 255,
+			 r.first >> 8 & 255, r.first & 255);
+
+	if (r.last != r.first && n >= 0 && (size_t)n < cap)
+		snprintf(out + n, cap - (size_t)n, "-%u.%u.%u.%u", r.last >> 24,
+			 r.last >> 16 & 255, r.last >> 8 & 255, r.last & 255);
 }
 
 static void log_run(const struct run *r, size_t frame_len)
 {
-	const uint8_t *s = r->c.src_ip, *d = r->c.dst_ip, *m = r->dst_mac;
+	const xdperf_flow_keys *k = &r->c.flow;
+	const uint8_t *m = r->dst_mac;
+	char src[40], dst[40], dst_port_last[8] = "", flows[80] = "";
 
+	ipv4s_text(src, sizeof src, r->src_ips);
+	ipv4s_text(dst, sizeof dst, r->dst_ips);
+	if (r->dst_ports.last != r->dst_ports.first)
+		snprintf(dst_port_last, sizeof dst_port_last, "-%u", r->dst_ports.last);
+	if (r->field_count)
+		snprintf(flows, sizeof flows, ", %llu %s flows per template",
+			 (unsigned long long)xdperf_flow_count(k),
+			 k->random ? "random" : "sequential");
 	xdperf_log(XDPERF_LOG_INFO,
-		"%lld SYN template(s) %u.%u.%u.%u:%lld-%lld -> %u.%u.%u.%u:%lld, "
+		"%lld SYN template(s) %s:%u-%u -> %s:%u%s%s, "
 		"%zu-byte frames, mss %lld, dst MAC %02x:%02x:%02x:%02x:%02x:%02x (%s)",
-		(long long)r->templates, s[0], s[1], s[2], s[3],
-		(long long)r->c.src_port_base,
-		(long long)(r->c.src_port_base + r->templates - 1),
-		d[0], d[1], d[2], d[3], (long long)r->c.dst_port, frame_len,
+		(long long)r->templates, src, r->src_ports.first, r->src_ports.last,
+		dst, r->dst_ports.first, dst_port_last, flows, frame_len,
 		(long long)r->mss, m[0], m[1], m[2], m[3], m[4], m[5],
 		r->dst_mac_from);
 }
@@ -330,17 +412,21 @@ XDPERF_EXPORT("plugin_process") int32_t plugin_process(const char *req,
 	if ((rc = resolve_macs(&j, &r)) || (rc = resolve_count(&j, &r)) ||
 	    (rc = resolve_mss(&j, &r)))
 		return rc;
+	resolve_flows(&r);
 
 	xdperf_jw_init(&w, out, (size_t)out_cap);
 	xdperf_response_begin(&w);
 	for (int64_t i = 0; i < r.templates; i++) {
-		frame_len = build_syn(frame, &r, (uint16_t)(r.c.src_port_base + i),
+		frame_len = build_syn(frame, &r, (uint16_t)(r.src_ports.first + i),
 				      ISN_BASE + (uint32_t)i);
 		xdperf_response_add(&w, &(xdperf_template){
 			.frame = frame,
 			.length = frame_len,
 			.packet_count = 1,
 			.tags = tags,
+			.fields = r.fields,
+			.field_count = r.field_count,
+			.flows = r.field_count ? r.c.flow.flows : 0,
 		});
 	}
 	rc = xdperf_response_end(&w);

@@ -523,26 +523,32 @@ int xdperf_request_warn_unknown_keys(const xdperf_json *j, const char *const *kn
 	return ignored;
 }
 
-/* Finds key; 0 if absent or null, -1 with a message if not of type want. */
-static int lookup(xdperf_json *j, const char *key, xdperf_json_type want,
-		  const char *want_name, const xdperf_json_member **out)
+/* Finds key; NULL if absent or null. */
+static const xdperf_json_member *find(const xdperf_json *j, const char *key)
 {
 	for (size_t k = 0; k < j->count; k++) {
 		const xdperf_json_member *m = &j->members[k];
 
-		if (!key_is(m, key))
-			continue;
-		if (m->type == XDPERF_JSON_NULL)
-			return 0;
-		if (m->type != want) {
-			snprintf(j->err, sizeof j->err, "%s must be %s", key,
-				 want_name);
-			return -1;
-		}
-		*out = m;
-		return 1;
+		if (key_is(m, key))
+			return m->type == XDPERF_JSON_NULL ? NULL : m;
 	}
-	return 0;
+	return NULL;
+}
+
+/* Finds key; 0 if absent or null, -1 with a message if not of type want. */
+static int lookup(xdperf_json *j, const char *key, xdperf_json_type want,
+		  const char *want_name, const xdperf_json_member **out)
+{
+	const xdperf_json_member *m = find(j, key);
+
+	if (!m)
+		return 0;
+	if (m->type != want) {
+		snprintf(j->err, sizeof j->err, "%s must be %s", key, want_name);
+		return -1;
+	}
+	*out = m;
+	return 1;
 }
 
 int xdperf_json_get_string(xdperf_json *j, const char *key, char *dst, size_t cap)
@@ -739,6 +745,72 @@ void xdperf_jw_base64(xdperf_json_writer *w, const uint8_t *data, size_t len)
 	p[enc + 1] = '"';
 }
 
+/* Dotted quads for an as_ipv4 field; else JSON numbers while a JSON reader
+ * holds them exactly (2^53 - 1), and decimal strings, which the host reads
+ * as well, above that. */
+static void jw_field_value(xdperf_json_writer *w, const xdperf_field *f, uint64_t v)
+{
+	char quad[sizeof "\"255.255.255.255\""];
+	int n;
+
+	if (f->as_ipv4) {
+		n = snprintf(quad, sizeof quad, "\"%u.%u.%u.%u\"", (unsigned)(v >> 24 & 255),
+			     (unsigned)(v >> 16 & 255), (unsigned)(v >> 8 & 255),
+			     (unsigned)(v & 255));
+		xdperf_jw_raw(w, quad, (size_t)n);
+	} else if (v > XDPERF_JSON_MAX_SAFE_INT) {
+		xdperf_jw_raw(w, "\"", 1);
+		xdperf_jw_uint(w, v);
+		xdperf_jw_raw(w, "\"", 1);
+	} else {
+		xdperf_jw_uint(w, v);
+	}
+}
+
+static void jw_field(xdperf_json_writer *w, const xdperf_field *f)
+{
+	static const char *const op_names[] = {
+		[XDPERF_OP_INC] = "inc",
+		[XDPERF_OP_DEC] = "dec",
+		[XDPERF_OP_RANDOM] = "random",
+		[XDPERF_OP_LIST] = "list",
+	};
+
+	xdperf_jw_literal(w, "{\"offset\":");
+	xdperf_jw_uint(w, f->offset);
+	xdperf_jw_literal(w, ",\"size\":");
+	xdperf_jw_uint(w, f->size);
+	xdperf_jw_literal(w, ",\"op\":\"");
+	xdperf_jw_literal(w, op_names[f->op]);
+	if (f->op == XDPERF_OP_LIST) {
+		xdperf_jw_literal(w, "\",\"values\":[");
+		for (size_t k = 0; k < f->value_count; k++) {
+			if (k)
+				xdperf_jw_raw(w, ",", 1);
+			jw_field_value(w, f, f->values[k]);
+		}
+		xdperf_jw_raw(w, "]", 1);
+	} else {
+		xdperf_jw_literal(w, "\",\"min\":");
+		jw_field_value(w, f, f->min);
+		xdperf_jw_literal(w, ",\"max\":");
+		jw_field_value(w, f, f->max);
+	}
+	/* Written when set, so a step or seed given to an op that does not use
+	 * it reaches the host, which names the mistake. */
+	if (f->step) {
+		xdperf_jw_literal(w, ",\"step\":");
+		xdperf_jw_uint(w, f->step);
+	}
+	if (f->seed) {
+		xdperf_jw_literal(w, ",\"seed\":");
+		xdperf_jw_uint(w, f->seed);
+	}
+	if (f->chain)
+		xdperf_jw_literal(w, ",\"chain\":true");
+	xdperf_jw_raw(w, "}", 1);
+}
+
 void xdperf_response_begin(xdperf_json_writer *w)
 {
 	w->items = 0;
@@ -753,7 +825,21 @@ void xdperf_response_add(xdperf_json_writer *w, const xdperf_template *t)
 	xdperf_jw_base64(w, t->frame, t->length);
 	xdperf_jw_literal(w, ",\"length\":");
 	xdperf_jw_uint(w, t->length);
-	xdperf_jw_literal(w, "}},\"metadata\":{\"packet_count\":");
+	xdperf_jw_raw(w, "}", 1);
+	if (t->field_count) {
+		xdperf_jw_literal(w, ",\"fields\":[");
+		for (size_t k = 0; k < t->field_count; k++) {
+			if (k)
+				xdperf_jw_raw(w, ",", 1);
+			jw_field(w, &t->fields[k]);
+		}
+		xdperf_jw_raw(w, "]", 1);
+	}
+	if (t->flows) {
+		xdperf_jw_literal(w, ",\"flows\":");
+		xdperf_jw_uint(w, t->flows);
+	}
+	xdperf_jw_literal(w, "},\"metadata\":{\"packet_count\":");
 	xdperf_jw_uint(w, t->packet_count);
 	xdperf_jw_literal(w, ",\"rate_pps\":");
 	xdperf_jw_uint(w, t->rate_pps);
@@ -881,6 +967,259 @@ bool xdperf_parse_mac(const char *s, uint8_t out[6])
 		s += 2;
 	}
 	return *s == '\0';
+}
+
+/* ---- flow keys ----------------------------------------------------------------------- */
+
+static uint32_t be32_of(const uint8_t a[4])
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+static char *trim_spaces(char *s)
+{
+	char *tail;
+
+	while (*s == ' ')
+		s++;
+	tail = s + strlen(s);
+	while (tail > s && tail[-1] == ' ')
+		*--tail = '\0';
+	return s;
+}
+
+/* Cuts s, "A-B" (both ends included) or a single value "A", into its two
+ * ends, trimmed of spaces as the Go SDK trims them. */
+static void range_ends(char *s, char **first, char **last)
+{
+	char *dash = strchr(s, '-');
+
+	if (dash)
+		*dash = '\0';
+	*first = trim_spaces(s);
+	*last = dash ? trim_spaces(dash + 1) : *first;
+}
+
+int xdperf_json_get_ipv4_range(xdperf_json *j, const char *key, xdperf_range *out)
+{
+	char s[64], text[64];
+	char *first, *last;
+	uint8_t a[4], b[4];
+	int rc = xdperf_json_get_string(j, key, s, sizeof s);
+
+	if (rc <= 0)
+		return rc;
+	memcpy(text, s, sizeof text); /* s is cut up; messages quote the value */
+	range_ends(s, &first, &last);
+	if (!xdperf_parse_ipv4(first, a) || !xdperf_parse_ipv4(last, b)) {
+		snprintf(j->err, sizeof j->err,
+			 "%s \"%s\" is not an IPv4 address or a range like 10.0.0.1-10.0.0.254",
+			 key, text);
+		return -1;
+	}
+	if (be32_of(a) > be32_of(b)) {
+		snprintf(j->err, sizeof j->err, "%s \"%s\" runs backwards: %s is after %s",
+			 key, text, first, last);
+		return -1;
+	}
+	*out = (xdperf_range){ .first = be32_of(a), .last = be32_of(b) };
+	return 1;
+}
+
+/* Decimal digits only; false if there are none or they pass 64 bits. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+int xdperf_json_get_port_range(xdperf_json *j, const char *key, xdperf_range *out)
+{
+	const xdperf_json_member *m = find(j, key);
+	char s[64], text[64];
+	char *first, *last;
+	uint64_t a, b;
+	int rc;
+
+	if (!m)
+		return 0;
+	/* --set dst_port_range=53 reaches the plugin as the number 53: its
+	 * digits are read as the string "53" would be. */
+	if (m->type == XDPERF_JSON_NUMBER) {
+		/* Cut to fit: digits that long are refused all the same. */
+		size_t n = m->val_len < sizeof s - 1 ? m->val_len : sizeof s - 1;
+
+		memcpy(s, m->val, n);
+		s[n] = '\0';
+	} else if (m->type == XDPERF_JSON_STRING) {
+		if ((rc = xdperf_json_get_string(j, key, s, sizeof s)) <= 0)
+			return rc;
+	} else {
+		snprintf(j->err, sizeof j->err,
+			 "%s must be a port or a range of ports like \"20000-20999\"", key);
+		return -1;
+	}
+	memcpy(text, s, sizeof text); /* s is cut up; messages quote the value */
+	range_ends(s, &first, &last);
+	if (!parse_u64(first, &a) || !parse_u64(last, &b)) {
+		snprintf(j->err, sizeof j->err,
+			 "%s \"%s\" is not a number or a range A-B of numbers in 1..65535",
+			 key, text);
+		return -1;
+	}
+	if (a < 1 || a > 65535 || b < 1 || b > 65535) {
+		snprintf(j->err, sizeof j->err, "%s \"%s\": %llu is out of range 1..65535",
+			 key, text, (unsigned long long)(a < 1 || a > 65535 ? a : b));
+		return -1;
+	}
+	if (a > b) {
+		snprintf(j->err, sizeof j->err, "%s \"%s\" runs backwards: %llu is after %llu",
+			 key, text, (unsigned long long)a, (unsigned long long)b);
+		return -1;
+	}
+	*out = (xdperf_range){ .first = (uint32_t)a, .last = (uint32_t)b };
+	return 1;
+}
+
+/* A getter's result as 0 or -1, noting in *given that the key was there. */
+static int got(int rc, bool *given)
+{
+	if (rc > 0)
+		*given = true;
+	return rc < 0 ? -1 : 0;
+}
+
+static int get_vary(xdperf_json *j, bool *random)
+{
+	char s[64];
+	int rc = xdperf_json_get_string(j, "vary", s, sizeof s);
+
+	if (rc <= 0)
+		return rc;
+	if (strcmp(s, "sequential") != 0 && strcmp(s, "random") != 0) {
+		snprintf(j->err, sizeof j->err,
+			 "vary \"%s\" must be sequential or random", s);
+		return -1;
+	}
+	*random = s[0] == 'r';
+	return 1;
+}
+
+/* The product of the sizes of k's ranges; false if it passes 2^64 - 1, with
+ * a message in j (when not NULL) naming the ranges multiplied so far. */
+static bool ranges_product(const xdperf_flow_keys *k, uint64_t *out, xdperf_json *j)
+{
+	const struct {
+		const char *key;
+		const xdperf_range *r;
+		bool given;
+	} ranges[] = {
+		{ "src_ip_range", &k->src_ip, k->has_src_ip },
+		{ "dst_ip_range", &k->dst_ip, k->has_dst_ip },
+		{ "src_port_range", &k->src_port, k->has_src_port },
+		{ "dst_port_range", &k->dst_port, k->has_dst_port },
+	};
+	uint64_t product = 1;
+
+	for (size_t n = 0; n < sizeof ranges / sizeof ranges[0]; n++) {
+		uint64_t size;
+
+		if (!ranges[n].given || ranges[n].r->first == ranges[n].r->last)
+			continue;
+		size = (uint64_t)(ranges[n].r->last - ranges[n].r->first) + 1;
+		if (!__builtin_mul_overflow(product, size, &product))
+			continue;
+		if (j) {
+			j->err[0] = '\0';
+			for (size_t m = 0; m <= n; m++)
+				if (ranges[m].given && ranges[m].r->first != ranges[m].r->last)
+					err_append(j, "%s%s", j->err[0] ? " × " : "", ranges[m].key);
+			err_append(j, " make more flows than a template can count (2^64-1): narrow a range");
+		}
+		return false;
+	}
+	*out = product;
+	return true;
+}
+
+int xdperf_json_get_flow_keys(xdperf_json *j, xdperf_flow_keys *k)
+{
+	uint64_t product;
+	int64_t seed, flows;
+	int rc;
+
+	if (got(xdperf_json_get_ipv4_range(j, "src_ip_range", &k->src_ip), &k->has_src_ip) ||
+	    got(xdperf_json_get_ipv4_range(j, "dst_ip_range", &k->dst_ip), &k->has_dst_ip) ||
+	    got(xdperf_json_get_port_range(j, "src_port_range", &k->src_port), &k->has_src_port) ||
+	    got(xdperf_json_get_port_range(j, "dst_port_range", &k->dst_port), &k->has_dst_port) ||
+	    get_vary(j, &k->random) < 0)
+		return -1;
+	rc = xdperf_json_get_int_range(j, "seed", 0, XDPERF_FLOW_SEED_MAX, &seed);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		k->seed = (uint64_t)seed;
+	rc = xdperf_json_get_int_range(j, "flows", 1, XDPERF_JSON_MAX_SAFE_INT, &flows);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		k->flows = (uint64_t)flows;
+	/* The core refuses such a program; saying it here names the keys. */
+	return ranges_product(k, &product, j) ? 0 : -1;
+}
+
+uint64_t xdperf_flow_count(const xdperf_flow_keys *k)
+{
+	uint64_t product;
+
+	if (!ranges_product(k, &product, NULL))
+		product = UINT64_MAX;
+	return k->flows && k->flows < product ? k->flows : product;
+}
+
+size_t xdperf_flow_fields(const xdperf_flow_keys *k, const xdperf_flow_offsets *at,
+		       xdperf_field out[4])
+{
+	const struct {
+		const xdperf_range *r;
+		bool given;
+		uint16_t offset;
+		uint8_t size;
+		bool as_ipv4;
+	} flow[] = {
+		{ &k->src_ip, k->has_src_ip, at->src_ip, 4, true },
+		{ &k->dst_ip, k->has_dst_ip, at->dst_ip, 4, true },
+		{ &k->src_port, k->has_src_port, at->src_port, 2, false },
+		{ &k->dst_port, k->has_dst_port, at->dst_port, 2, false },
+	};
+	size_t count = 0;
+
+	for (size_t n = 0; n < sizeof flow / sizeof flow[0]; n++) {
+		if (!flow[n].given || flow[n].r->first == flow[n].r->last)
+			continue;
+		out[count] = (xdperf_field){
+			.offset = flow[n].offset,
+			.size = flow[n].size,
+			.op = k->random ? XDPERF_OP_RANDOM : XDPERF_OP_INC,
+			.as_ipv4 = flow[n].as_ipv4,
+			.min = flow[n].r->first,
+			.max = flow[n].r->last,
+			/* Two ranges of one size must not draw the same sequence. */
+			.seed = k->random ? k->seed + count : 0,
+			.chain = count > 0,
+		};
+		count++;
+	}
+	return count;
 }
 
 /* ---- checksums ------------------------------------------------------------------------ */

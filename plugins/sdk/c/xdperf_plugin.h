@@ -19,7 +19,8 @@
  *
  * The SDK exports `malloc` and `free` for the host and offers what every
  * plugin needs: logging, metrics, a flat JSON object reader, a bounded JSON
- * response writer, base64, and Internet checksums. It never allocates.
+ * response writer with field programs, the flow keys the bundled plugins
+ * share, base64, and Internet checksums. It never allocates.
  *
  * On failure, log one ERROR line a user can act on (the host shows the last
  * one) and return the error code: xdperf_fail() does both.
@@ -134,6 +135,33 @@ void xdperf_jw_string(xdperf_json_writer *w, const char *s, size_t len);
 void xdperf_jw_uint(xdperf_json_writer *w, uint64_t v);
 void xdperf_jw_base64(xdperf_json_writer *w, const uint8_t *data, size_t len);
 
+/* ---- field programs: bytes the core varies per packet -----------------------
+ * See plugins/README.md for the semantics (odometer chaining, cardinality,
+ * checksums). The SDK writes what it is given; the host validates it. Fields
+ * here are 1..8 bytes wide: enough for addresses, ports, MACs and VLAN ids.
+ */
+#define XDPERF_MAX_FIELDS 8 /* per template, the host's limit */
+
+typedef enum {
+	XDPERF_OP_INC,
+	XDPERF_OP_DEC,
+	XDPERF_OP_RANDOM,
+	XDPERF_OP_LIST,
+} xdperf_field_op;
+
+typedef struct {
+	uint16_t offset;        /* from the Ethernet header */
+	uint8_t size;           /* 1..8 bytes, big-endian */
+	xdperf_field_op op;
+	bool as_ipv4;           /* write values as dotted quads (size 4), for readers */
+	uint64_t min, max;      /* inc, dec, random */
+	uint64_t step;          /* inc, dec; 0 leaves it out (the host's default is 1) */
+	uint64_t seed;          /* random; 0 leaves it out (the host's default) */
+	const uint64_t *values; /* list, value_count entries */
+	size_t value_count;
+	bool chain;             /* advance only when the field before wraps */
+} xdperf_field;
+
 /* One GeneratorResponse element. */
 typedef struct {
 	const uint8_t *frame; /* from the Ethernet header */
@@ -141,6 +169,11 @@ typedef struct {
 	uint64_t packet_count; /* weight in the mix, >= 1 */
 	uint64_t rate_pps;     /* suggested rate, 0 = unset */
 	const char *const *tags; /* NULL-terminated, may be NULL */
+	/* Optional: written only when present, so a template without them is
+	 * the seed's JSON byte for byte. */
+	const xdperf_field *fields; /* field_count entries */
+	size_t field_count;
+	uint64_t flows; /* repeat the first `flows` variants; 0 = no cap */
 } xdperf_template;
 
 void xdperf_response_begin(xdperf_json_writer *w);
@@ -161,6 +194,58 @@ long xdperf_b64_decode(const char *src, size_t n, uint8_t *dst, size_t cap);
 bool xdperf_parse_ipv4(const char *s, uint8_t out[4]);
 /* "aa:bb:cc:dd:ee:ff", either case. */
 bool xdperf_parse_mac(const char *s, uint8_t out[6]);
+
+/* ---- flow keys: the range keys the bundled plugins share ---------------------
+ * src_ip_range, dst_ip_range   "A-B" (inclusive) or one IPv4 address
+ * src_port_range, dst_port_range  "A-B" or one port (a string or an integer), 1..65535
+ * vary    "sequential" (op inc, the default) or "random" (op random)
+ * seed    0..XDPERF_FLOW_SEED_MAX, default 0; random field n uses seed + n
+ * flows   1..2^53-1, a cap on the template's flows (the template-level "flows")
+ * A range replaces the plugin's single-value key for that field; the plugin
+ * puts the range's first value in its base frame.
+ */
+#define XDPERF_FLOW_KEYS \
+	"src_ip_range", "dst_ip_range", "src_port_range", "dst_port_range", \
+	"vary", "seed", "flows"
+#define XDPERF_JSON_MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1: exact in a JSON reader */
+/* seed + the field's position must stay a safe integer. */
+#define XDPERF_FLOW_SEED_MAX (XDPERF_JSON_MAX_SAFE_INT - (XDPERF_MAX_FIELDS - 1))
+
+typedef struct {
+	uint32_t first, last; /* IPv4 addresses in host order, or ports; first <= last */
+} xdperf_range;
+
+typedef struct {
+	xdperf_range src_ip, dst_ip, src_port, dst_port;
+	bool has_src_ip, has_dst_ip, has_src_port, has_dst_port;
+	bool random;    /* vary: "random" */
+	uint64_t seed;
+	uint64_t flows; /* 0 = no cap */
+} xdperf_flow_keys;
+
+/* Where a plugin's frame holds each flow field (IPv4 addresses, 16-bit ports). */
+typedef struct {
+	uint16_t src_ip, dst_ip, src_port, dst_port;
+} xdperf_flow_offsets;
+
+/* Getters in the style above: 1 given, 0 absent, -1 with j->err naming the key. */
+int xdperf_json_get_ipv4_range(xdperf_json *j, const char *key, xdperf_range *out);
+int xdperf_json_get_port_range(xdperf_json *j, const char *key, xdperf_range *out);
+/* Reads the XDPERF_FLOW_KEYS present in j over *k, leaving the others alone
+ * (so a request can be read over a config), then checks that the ranges in
+ * *k multiply to fewer than 2^64 flows. 0 or -1 with j->err. */
+int xdperf_json_get_flow_keys(xdperf_json *j, xdperf_flow_keys *k);
+/* The distinct flows k's ranges make: their product, capped at k->flows.
+ * For vary random, the size of the space the values are drawn from. */
+uint64_t xdperf_flow_count(const xdperf_flow_keys *k);
+/* Fills out[] with one field per range of more than one value, in the order
+ * src_ip, dst_ip, src_port, dst_port, all but the first chained, so the
+ * first is the fastest digit and the ranges multiply. Returns how many (0..4).
+ * A plugin may append fields of its own after them (chained unless first, to
+ * multiply). Send k->flows as the template's `flows` only when the template
+ * has fields, so that with no range its JSON stays the seed's. */
+size_t xdperf_flow_fields(const xdperf_flow_keys *k, const xdperf_flow_offsets *at,
+		       xdperf_field out[4]);
 
 /* ---- Internet checksums (RFC 1071), returned in host order ------------------ */
 uint32_t xdperf_csum_add(uint32_t sum, const void *data, size_t len);
