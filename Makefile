@@ -11,10 +11,11 @@ WASI_CC := clang --target=wasm32-wasi --sysroot=/usr -std=c11 -O2 -Wall -Wextra 
 
 GO_PLUGINS := simpleudp
 C_PLUGINS := tcpsyn
+AS_PLUGINS := imix
 FIXTURES := $(basename $(notdir $(wildcard test/fixtures/*.c)))
 
 .PHONY: build deps ts plugins fixtures test unit lint test-ts test-go test-rust bench-plugins demo clean \
-	$(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
+	$(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS) $(AS_PLUGINS))
 
 deps:
 	@scripts/install-deps.sh
@@ -30,17 +31,25 @@ node_modules: package.json package-lock.json
 	@touch node_modules
 
 # --- plugins -----------------------------------------------------------------
-plugins: $(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS))
+plugins: $(addprefix plugin-,$(GO_PLUGINS) $(C_PLUGINS) $(AS_PLUGINS))
 
 $(addprefix plugin-,$(GO_PLUGINS)): plugin-%:
 	@scripts/build-go-plugin.sh $*
 
 # A pattern replaces only its first %, so plugin-X: plugins/X/out/X.wasm is spelled out.
-$(foreach p,$(C_PLUGINS),$(eval plugin-$(p): plugins/$(p)/out/$(p).wasm))
+$(foreach p,$(C_PLUGINS) $(AS_PLUGINS),$(eval plugin-$(p): plugins/$(p)/out/$(p).wasm))
 
 plugins/tcpsyn/out/tcpsyn.wasm: $(wildcard plugins/tcpsyn/*.c plugins/tcpsyn/*.h plugins/sdk/c/*.h plugins/sdk/c/*.c)
 	@mkdir -p $(dir $@)
 	$(WASI_CC) -mexec-model=reactor -Iplugins/sdk/c -o $@ $(filter %.c,$^)
+
+# AssemblyScript plugins: asc with the SDK's asconfig.json (a wasip1 reactor through
+# @assemblyscript/wasi-shim); npm's lock pins the compiler, so the build is reproducible.
+AS_SDK := $(wildcard plugins/sdk/assemblyscript/*.ts plugins/sdk/assemblyscript/asconfig.json)
+
+plugins/imix/out/imix.wasm: $(wildcard plugins/imix/*.ts) $(AS_SDK) | node_modules
+	@mkdir -p $(dir $@)
+	$(NODE_BIN)/asc plugins/imix/imix.ts --config plugins/sdk/assemblyscript/asconfig.json -o $@
 
 # --- test fixtures: deliberately broken plugins, one per refusal ---------------
 fixtures: $(addprefix test/fixtures/out/,$(addsuffix .wasm,$(FIXTURES)))

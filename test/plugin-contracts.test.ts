@@ -143,8 +143,9 @@ test('tcpsyn, no config: src_ip is required under either contract, said the same
 
 // A seed host may add keys of its own to the request, which a plugin cannot tell from a typo: they
 // are warned about, not refused. plugin_init's config is the user's alone, so there they stay errors.
-for (const plugin of ['simpleudp', 'tcpsyn']) {
-  const config = plugin === 'tcpsyn' ? { src_ip: '192.0.2.1', dst_ip: '192.0.2.2' } : {};
+for (const plugin of ['simpleudp', 'tcpsyn', 'imix']) {
+  // imix makes one template per size: one size, so that it makes one template as the others do.
+  const config = plugin === 'tcpsyn' ? { src_ip: '192.0.2.1', dst_ip: '192.0.2.2' } : plugin === 'imix' ? { sizes: [60] } : {};
   test(`${plugin}: an unknown key is a warning in a seed request and an error in plugin_init`, async () => {
     const seed = await runPlugin(builtPlugin(plugin), { config: { ...config, dst_prot: 53 }, contract: 'seed', device: DEVICE });
     assert.is(seed.templates.length, 1);
@@ -164,7 +165,7 @@ for (const plugin of ['simpleudp', 'tcpsyn']) {
 // A host that sends plugin_init one config and the request another: the request's keys win, and
 // what the request does not say comes from plugin_init. Driven through the session directly, since
 // xdperf's own host always sends the same config both ways.
-for (const plugin of ['simpleudp', 'tcpsyn']) {
+for (const plugin of ['simpleudp', 'tcpsyn', 'imix']) {
   test(`${plugin}: request keys win over plugin_init's config`, async () => {
     const session = await PluginSession.open(builtPlugin(plugin), plugin, DEFAULT_LIMITS);
     try {
