@@ -10,6 +10,7 @@
 
 mod engine;
 mod error;
+pub mod fields;
 mod gate;
 // The one place allowed unsafe code: the modules that talk to the kernel.
 #[allow(unsafe_code)]
