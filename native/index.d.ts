@@ -62,6 +62,13 @@ export interface Counts {
   bytes: number
 }
 
+/**
+ * Compiles a template's fields against its frame (as the plugin gave it,
+ * unpadded). Throws on a bad program, as other native errors do, with the
+ * message "field N: …".
+ */
+export declare function describeFields(frame: Buffer, fields: Array<FieldSpec>, flows?: number | undefined | null): FieldsSummary
+
 /** Looks up an interface in the calling process's network namespace. */
 export declare function deviceInfo(name: string): DeviceInfo
 
@@ -90,6 +97,42 @@ export declare const enum Engine {
   Xdp = 'xdp',
   /** AF_PACKET sockets with a TX ring, bypassing the qdisc. */
   Packet = 'packet',
+}
+
+/**
+ * One byte range of a template varied per packet, as the plugin's
+ * `fields` entry with its values turned into big-endian bytes.
+ */
+export interface FieldSpec {
+  /** Byte offset in the frame, from the Ethernet header. */
+  offset: number
+  /** 1..16 bytes; of a wider field than 8 only the low 8 vary. */
+  size: number
+  op: 'inc' | 'dec' | 'random' | 'list'
+  /** inc, dec, random: big-endian, exactly `size` bytes. */
+  min?: Buffer
+  max?: Buffer
+  /** inc, dec: integer ≥ 1 (default 1). */
+  step?: number
+  /** random: integer 0..2^53-1 (default 0). */
+  seed?: number
+  /** list: each big-endian, exactly `size` bytes. */
+  values?: Array<Buffer>
+  /** Advances only when the field before it wraps (an odometer). */
+  chain?: boolean
+}
+
+/** What a template's fields make of it. */
+export interface FieldsSummary {
+  /**
+   * Distinct variants before the template repeats (at most 2^64 - 1);
+   * with a random field, the size of the space its values are drawn from.
+   */
+  flows: number
+  /** Whether a field draws random values. */
+  random: boolean
+  /** The frame to send, with every checksum the core fixes recomputed. */
+  frame: Buffer
 }
 
 /** Opens a counter pinned by `attachCounter(..., { pinDir })`. */
@@ -149,6 +192,9 @@ export interface ProbeResult {
 /** Removes a pinned counter (detaching it); false if nothing was pinned there. */
 export declare function removePinned(pinDir: string): boolean
 
+/** Variants start..start+count-1 of a template, each the frame's length. */
+export declare function renderVariants(frame: Buffer, fields: Array<FieldSpec>, flows: number | undefined, start: number, count: number): Array<Buffer>
+
 /**
  * Pins the calling (JavaScript) thread to `cpu` and moves the process's
  * other threads off it, until `release()`: what `--cpus` does for the raw
@@ -162,11 +208,18 @@ export declare function reserveCpu(cpu: number): CpuReservation
  */
 export declare function startTx(request: TxRequest): TxSession
 
-/** A packet template: a full Ethernet frame without FCS, and its weight in the mix. */
+/**
+ * A packet template: a full Ethernet frame without FCS, its weight in the
+ * mix, and the fields varied per packet.
+ */
 export interface Template {
   frame: Buffer
   /** Positive integer. */
   weight: number
+  /** Absent or empty: the frame is sent as given. */
+  fields?: Array<FieldSpec>
+  /** Positive integer: the template repeats its first this many variants. */
+  flows?: number
 }
 
 /**

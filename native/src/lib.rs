@@ -138,12 +138,183 @@ fn device_from_js(info: &DeviceInfo) -> device::DeviceInfo {
     }
 }
 
-/// A packet template: a full Ethernet frame without FCS, and its weight in the mix.
+/// A packet template: a full Ethernet frame without FCS, its weight in the
+/// mix, and the fields varied per packet.
 #[napi(object)]
 pub struct Template {
     pub frame: Buffer,
     /// Positive integer.
     pub weight: f64,
+    /// Absent or empty: the frame is sent as given.
+    pub fields: Option<Vec<FieldSpec>>,
+    /// Positive integer: the template repeats its first this many variants.
+    pub flows: Option<f64>,
+}
+
+/// One byte range of a template varied per packet, as the plugin's
+/// `fields` entry with its values turned into big-endian bytes.
+#[napi(object)]
+pub struct FieldSpec {
+    /// Byte offset in the frame, from the Ethernet header.
+    pub offset: u32,
+    /// 1..16 bytes; of a wider field than 8 only the low 8 vary.
+    pub size: u32,
+    #[napi(ts_type = "'inc' | 'dec' | 'random' | 'list'")]
+    pub op: String,
+    /// inc, dec, random: big-endian, exactly `size` bytes.
+    pub min: Option<Buffer>,
+    pub max: Option<Buffer>,
+    /// inc, dec: integer ≥ 1 (default 1).
+    pub step: Option<f64>,
+    /// random: integer 0..2^53-1 (default 0).
+    pub seed: Option<f64>,
+    /// list: each big-endian, exactly `size` bytes.
+    pub values: Option<Vec<Buffer>>,
+    /// Advances only when the field before it wraps (an odometer).
+    pub chain: Option<bool>,
+}
+
+/// What a template's fields make of it.
+#[napi(object)]
+pub struct FieldsSummary {
+    /// Distinct variants before the template repeats (at most 2^64 - 1);
+    /// with a random field, the size of the space its values are drawn from.
+    pub flows: f64,
+    /// Whether a field draws random values.
+    pub random: bool,
+    /// The frame to send, with every checksum the core fixes recomputed.
+    pub frame: Buffer,
+}
+
+/// Compiles a template's fields against its frame (as the plugin gave it,
+/// unpadded). Throws on a bad program, as other native errors do, with the
+/// message "field N: …".
+#[napi]
+pub fn describe_fields(
+    frame: Buffer,
+    fields: Vec<FieldSpec>,
+    flows: Option<f64>,
+) -> Result<FieldsSummary> {
+    let (program, base) = compile_fields(&frame, fields, flows).map_err(to_js)?;
+    Ok(FieldsSummary {
+        flows: program.flows() as f64,
+        random: program.has_random(),
+        frame: base.into(),
+    })
+}
+
+/// Variants start..start+count-1 of a template, each the frame's length.
+#[napi(
+    ts_args_type = "frame: Buffer, fields: Array<FieldSpec>, flows: number | undefined, start: number, count: number"
+)]
+pub fn render_variants(
+    frame: Buffer,
+    fields: Vec<FieldSpec>,
+    flows: Option<f64>,
+    start: f64,
+    count: f64,
+) -> Result<Vec<Buffer>> {
+    let render = || {
+        let start = whole_number(start).ok_or_else(|| {
+            error::Error::invalid(format!(
+                "variants from {start}: must be an integer from 0 to 2^53 - 1"
+            ))
+        })?;
+        let count = whole_number(count)
+            .filter(|&count| count <= MAX_RENDERED_VARIANTS)
+            .ok_or_else(|| {
+                error::Error::invalid(format!(
+                    "{count} variants: at most {MAX_RENDERED_VARIANTS} at a time, a whole number"
+                ))
+            })?;
+        let (program, base) = compile_fields(&frame, fields, flows)?;
+        Ok(program.render(&base, start, count as usize))
+    };
+    let variants = render().map_err(to_js)?;
+    Ok(variants.into_iter().map(Buffer::from).collect())
+}
+
+/// Most variants `renderVariants` makes in one call (each a Buffer).
+const MAX_RENDERED_VARIANTS: u64 = 1_000_000;
+/// Largest integer a JavaScript number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// `value` as an integer, if it is one in 0..2^53-1.
+fn whole_number(value: f64) -> Option<u64> {
+    (value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER)
+        .then_some(value as u64)
+}
+
+fn compile_fields(
+    frame: &[u8],
+    specs: Vec<FieldSpec>,
+    flows: Option<f64>,
+) -> error::Result<(fields::FieldProgram, Vec<u8>)> {
+    fields::FieldProgram::compile(frame, &field_specs(specs)?, flow_limit(flows)?)
+}
+
+fn flow_limit(flows: Option<f64>) -> error::Result<Option<u64>> {
+    flows
+        .map(|flows| {
+            whole_number(flows).ok_or_else(|| {
+                error::Error::invalid(format!("flows {flows}: must be a positive integer"))
+            })
+        })
+        .transpose()
+}
+
+/// The core's field specs; a value it cannot take names its field.
+fn field_specs(specs: Vec<FieldSpec>) -> error::Result<Vec<fields::FieldSpec>> {
+    specs
+        .into_iter()
+        .enumerate()
+        .map(|(index, spec)| {
+            let op = fields::FieldOp::from_name(&spec.op).ok_or_else(|| {
+                error::Error::invalid(format!(
+                    "field {index}: op {:?}: must be \"inc\", \"dec\", \"random\" or \"list\"",
+                    spec.op
+                ))
+            })?;
+            let integer = |name: &str, value: Option<f64>| {
+                value
+                    .map(|value| {
+                        whole_number(value).ok_or_else(|| {
+                            error::Error::invalid(format!(
+                                "field {index}: {name} {value}: must be an integer from 0 to 2^53 - 1"
+                            ))
+                        })
+                    })
+                    .transpose()
+            };
+            Ok(fields::FieldSpec {
+                offset: spec.offset,
+                size: spec.size,
+                op,
+                min: spec.min.map(|bytes| bytes.to_vec()),
+                max: spec.max.map(|bytes| bytes.to_vec()),
+                step: integer("step", spec.step)?,
+                seed: integer("seed", spec.seed)?,
+                values: spec
+                    .values
+                    .map(|values| values.iter().map(|bytes| bytes.to_vec()).collect()),
+                chain: spec.chain.unwrap_or(false),
+            })
+        })
+        .collect()
+}
+
+/// The core's template; errors say which template.
+fn template_request(index: usize, template: Template) -> error::Result<plan::TemplateRequest> {
+    let in_template = |err: error::Error| error::Error {
+        message: format!("template {index}: {}", err.message),
+        ..err
+    };
+    Ok(plan::TemplateRequest {
+        frame: template.frame.to_vec(),
+        weight: template.weight,
+        fields: field_specs(template.fields.unwrap_or_default()).map_err(in_template)?,
+        flows: flow_limit(template.flows).map_err(in_template)?,
+    })
 }
 
 /// What to send, where, how fast and for how long; validated by the core
@@ -252,11 +423,10 @@ pub fn start_tx(request: TxRequest) -> Result<TxSession> {
         templates: request
             .templates
             .into_iter()
-            .map(|t| plan::TemplateRequest {
-                frame: t.frame.to_vec(),
-                weight: t.weight,
-            })
-            .collect(),
+            .enumerate()
+            .map(|(index, template)| template_request(index, template))
+            .collect::<error::Result<_>>()
+            .map_err(to_js)?,
         pps: request.pps,
         bps: request.bps,
         count: request.count,

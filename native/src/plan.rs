@@ -3,6 +3,7 @@
 
 use crate::engine::afxdp::frames::MAX_UMEM_FRAME_SIZE;
 use crate::error::{Error, ErrorKind, Result, Setting};
+use crate::fields::{FieldProgram, FieldSpec, MAX_LIST_VALUES};
 use crate::kernel::device::DeviceInfo;
 use crate::kernel::xsk::{ModeRequest, RING_SIZE};
 use crate::pacer::RATE_SCALE;
@@ -31,11 +32,15 @@ const NS_PER_SECOND: u128 = 1_000_000_000;
 /// at only 5 % above the rate), up to this.
 const COUNTED_DURATION_GRACE_NS: u64 = 1_000_000_000;
 
-/// One template as given: a full Ethernet frame without FCS and its weight.
+/// One template as given: a full Ethernet frame without FCS, its weight,
+/// and the fields varied per packet (none: the frame is sent as is).
 #[derive(Debug, Clone)]
 pub struct TemplateRequest {
     pub frame: Vec<u8>,
     pub weight: f64,
+    pub fields: Vec<FieldSpec>,
+    /// Repeat the first this many variants.
+    pub flows: Option<u64>,
 }
 
 /// How the frames reach the interface.
@@ -91,9 +96,12 @@ pub struct TxPlan {
     pub mode: ModeRequest,
     /// Live frames the kernel runs per batch (xdp engine).
     pub xdp_batch_size: u32,
-    /// Templates padded to [`MIN_FRAME_LEN`].
+    /// Templates padded to [`MIN_FRAME_LEN`]; with fields, the base frame
+    /// their program compiled (checksums fixed).
     pub frames: Vec<Vec<u8>>,
     pub weights: Vec<u64>,
+    /// Each template's field program, in template order.
+    pub programs: Vec<FieldProgram>,
     /// Rate of each thread in packets per 1000 s, if paced.
     pub thread_rates: Option<Vec<u64>>,
     /// Packets to send in total: the count asked for, or what the rate
@@ -175,7 +183,11 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
             ))
         }
     };
-    let (frames, weights) = validate_templates(&request.templates, device, engine)?;
+    let Templates {
+        frames,
+        weights,
+        programs,
+    } = validate_templates(&request.templates, device, engine)?;
     let total_rate = total_rate_milli_pps(request.pps, request.bps, &frames, &weights)?;
     let thread_rates = match total_rate {
         Some(rate) => Some(split_rate(rate, request.queues.len())?),
@@ -225,6 +237,7 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         xdp_batch_size,
         frames,
         weights,
+        programs,
         thread_rates,
         count,
         deadline_ns,
@@ -261,11 +274,18 @@ fn validate_queues(queues: &[u32], device: &DeviceInfo) -> Result<()> {
     Ok(())
 }
 
+/// The templates as the engines send them.
+struct Templates {
+    frames: Vec<Vec<u8>>,
+    weights: Vec<u64>,
+    programs: Vec<FieldProgram>,
+}
+
 fn validate_templates(
     templates: &[TemplateRequest],
     device: &DeviceInfo,
     engine: Engine,
-) -> Result<(Vec<Vec<u8>>, Vec<u64>)> {
+) -> Result<Templates> {
     if templates.is_empty() {
         return Err(Error::invalid(
             "templates: none given (need at least one frame)",
@@ -279,6 +299,8 @@ fn validate_templates(
     }
     let mut frames = Vec::with_capacity(templates.len());
     let mut weights = Vec::with_capacity(templates.len());
+    let mut programs = Vec::with_capacity(templates.len());
+    let mut list_values = 0;
     for (index, template) in templates.iter().enumerate() {
         let len = template.frame.len();
         if len < ETH_HEADER_LEN {
@@ -304,15 +326,37 @@ fn validate_templates(
                 "template {index}: frame of {len} bytes exceeds the AF_XDP frame size ({MAX_UMEM_FRAME_SIZE})"
             )));
         }
-        let mut frame = template.frame.clone();
+        // A template without fields comes back as given.
+        let (program, mut frame) =
+            FieldProgram::compile(&template.frame, &template.fields, template.flows).map_err(
+                |err| Error {
+                    message: format!("template {index}: {}", err.message),
+                    ..err
+                },
+            )?;
+        list_values += program
+            .fields()
+            .iter()
+            .map(|field| field.values.len())
+            .sum::<usize>();
         frame.resize(len.max(MIN_FRAME_LEN), 0);
         frames.push(frame);
+        programs.push(program);
         weights
             .push(positive_integer(template.weight).map_err(|problem| {
                 Error::invalid(format!("template {index}: weight {problem}"))
             })?);
     }
-    Ok((frames, weights))
+    if list_values > MAX_LIST_VALUES {
+        return Err(Error::invalid(format!(
+            "templates: their list fields hold {list_values} values in all (at most {MAX_LIST_VALUES})"
+        )));
+    }
+    Ok(Templates {
+        frames,
+        weights,
+        programs,
+    })
 }
 
 /// 802.1Q / 802.1ad tags after the MAC addresses.
@@ -433,6 +477,8 @@ mod tests {
             templates: vec![TemplateRequest {
                 frame: vec![0xab; 42],
                 weight: 1.0,
+                fields: Vec::new(),
+                flows: None,
             }],
             pps: None,
             bps: None,
@@ -495,10 +541,14 @@ mod tests {
             TemplateRequest {
                 frame: vec![0; 60],
                 weight: 3.0,
+                fields: Vec::new(),
+                flows: None,
             },
             TemplateRequest {
                 frame: vec![0; 1500],
                 weight: 1.0,
+                fields: Vec::new(),
+                flows: None,
             },
         ];
         // mean = (3 × 60 + 1500) / 4 = 420 bytes = 3360 bits
@@ -626,5 +676,99 @@ mod tests {
             .contains("exceeds the AF_XDP frame size (4096)"));
         r.engine = Engine::Packet;
         assert_eq!(validate(r, &dev).unwrap().frames[0].len(), 9014);
+    }
+
+    /// Ethernet + IPv4 + UDP without payload (42 bytes), its checksums
+    /// left for the core to fix.
+    fn udp_frame() -> Vec<u8> {
+        let mut frame = vec![0u8; 42];
+        frame[12..14].copy_from_slice(&[0x08, 0x00]);
+        frame[14] = 0x45;
+        frame[17] = 28;
+        frame[23] = 17;
+        frame[40..42].copy_from_slice(&[0xff, 0xff]);
+        frame
+    }
+
+    fn template(frame: Vec<u8>, fields: Vec<FieldSpec>) -> TemplateRequest {
+        TemplateRequest {
+            frame,
+            weight: 1.0,
+            fields,
+            flows: None,
+        }
+    }
+
+    fn destination_ports(max: u16) -> FieldSpec {
+        FieldSpec {
+            offset: 36,
+            size: 2,
+            op: crate::fields::FieldOp::Inc,
+            min: Some(vec![0, 1]),
+            max: Some(max.to_be_bytes().to_vec()),
+            step: None,
+            seed: None,
+            values: None,
+            chain: false,
+        }
+    }
+
+    fn list_of(count: u16) -> FieldSpec {
+        FieldSpec {
+            op: crate::fields::FieldOp::List,
+            min: None,
+            max: None,
+            values: Some((0..count).map(|v| v.to_be_bytes().to_vec()).collect()),
+            ..destination_ports(0)
+        }
+    }
+
+    #[test]
+    fn a_template_with_fields_sends_its_base_frame_by_its_program() {
+        let mut r = request();
+        r.templates
+            .push(template(udp_frame(), vec![destination_ports(1000)]));
+        r.templates[1].flows = Some(10);
+        let plan = validate(r, &veth(1)).unwrap();
+        let (program, base) =
+            FieldProgram::compile(&udp_frame(), &[destination_ports(1000)], Some(10)).unwrap();
+        assert_eq!(plan.programs[1], program);
+        assert_eq!(plan.programs[1].flows(), 10);
+        assert_eq!(&plan.frames[1][..42], &base[..]);
+        assert_eq!(&plan.frames[1][42..], &[0; 18]);
+        // Without fields, as before: as given, padded.
+        assert_eq!(plan.programs[0], FieldProgram::none());
+        assert_eq!(&plan.frames[0][..42], &[0xab; 42]);
+        assert_eq!(plan.frames[0].len(), 60);
+    }
+
+    #[test]
+    fn a_bad_field_names_its_template() {
+        let mut r = request();
+        let mut past_the_end = destination_ports(1000);
+        past_the_end.offset = 40;
+        past_the_end.size = 4;
+        r.templates.push(template(udp_frame(), vec![past_the_end]));
+        let err = validate(r, &veth(1)).unwrap_err();
+        assert_eq!(
+            (err.kind, err.message.as_str()),
+            (
+                ErrorKind::InvalidArgument,
+                "template 1: field 0: bytes 40-43 run past the frame's end (42 bytes)"
+            )
+        );
+    }
+
+    #[test]
+    fn list_values_are_limited_over_all_templates() {
+        let mut r = request();
+        r.templates = vec![
+            template(udp_frame(), vec![list_of(40_000)]),
+            template(udp_frame(), vec![list_of(30_000)]),
+        ];
+        assert_eq!(
+            validate(r, &veth(1)).unwrap_err().message,
+            "templates: their list fields hold 70000 values in all (at most 65536)"
+        );
     }
 }
