@@ -23,6 +23,7 @@ mod receiver;
 mod schedule;
 mod session;
 mod stats;
+mod variants;
 
 use kernel::{cpu, device, xsk};
 

@@ -112,6 +112,11 @@ pub struct TxPlan {
 }
 
 impl TxPlan {
+    /// Some template has a field program: packets are written one by one.
+    pub fn varies(&self) -> bool {
+        self.programs.iter().any(|program| !program.is_empty())
+    }
+
     pub fn frame_lengths(&self) -> Vec<u32> {
         self.frames.iter().map(|f| f.len() as u32).collect()
     }

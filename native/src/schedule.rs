@@ -24,6 +24,9 @@ pub struct Schedule {
     order: Vec<u32>,
     /// Copies of each template in one period (the reduced weights).
     per_period: Vec<u64>,
+    /// For each slot, how many slots of its template come before it in
+    /// the period.
+    ranks: Vec<u32>,
 }
 
 impl Schedule {
@@ -56,9 +59,20 @@ impl Schedule {
                 reduced.len()
             )));
         }
+        let order = smooth_weighted_round_robin(&reduced, period);
+        let mut seen = vec![0u32; reduced.len()];
+        let ranks = order
+            .iter()
+            .map(|&template| {
+                let rank = seen[template as usize];
+                seen[template as usize] += 1;
+                rank
+            })
+            .collect();
         Ok(Schedule {
-            order: smooth_weighted_round_robin(&reduced, period),
+            order,
             per_period: reduced,
+            ranks,
         })
     }
 
@@ -85,6 +99,16 @@ impl Schedule {
         (template, run - position % run)
     }
 
+    /// The packets of the endlessly repeated period from `position` on.
+    pub fn walk_from(&self, position: u64) -> MixWalk<'_> {
+        let period = self.order.len() as u64;
+        MixWalk {
+            schedule: self,
+            slot: (position % period) as usize,
+            cycle: position / period,
+        }
+    }
+
     /// Adds to `counts[k]` how many of the first `packets` slots of the
     /// endlessly repeated period are template k.
     pub fn add_template_counts(&self, packets: u64, counts: &mut [u64]) {
@@ -97,6 +121,34 @@ impl Schedule {
         for &template in &self.order[..rest] {
             counts[template as usize] += 1;
         }
+    }
+}
+
+/// Walks the replayed period packet by packet, giving each packet's
+/// template and its variant index: how many packets of that template come
+/// before it in the whole sequence. Threads that claim disjoint ranges of
+/// positions so send disjoint ranges of every template's variants.
+pub struct MixWalk<'a> {
+    schedule: &'a Schedule,
+    slot: usize,
+    cycle: u64,
+}
+
+impl Iterator for MixWalk<'_> {
+    type Item = (u32, u64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u64)> {
+        let schedule = self.schedule;
+        let template = schedule.order[self.slot];
+        let variant = self.cycle * schedule.per_period[template as usize]
+            + u64::from(schedule.ranks[self.slot]);
+        self.slot += 1;
+        if self.slot == schedule.order.len() {
+            self.slot = 0;
+            self.cycle += 1;
+        }
+        Some((template, variant))
     }
 }
 
@@ -193,6 +245,30 @@ mod tests {
         assert_eq!(schedule.run_at(300, 100), (0, 100));
         assert_eq!(schedule.run_at(650, 100), (1, 50));
         assert_eq!(schedule.run_at(800, 100), (0, 100));
+    }
+
+    #[test]
+    fn a_walk_numbers_each_templates_packets_from_any_position() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        // A A B A | A A B A | A A …
+        let from_start: Vec<(u32, u64)> = schedule.walk_from(0).take(10).collect();
+        assert_eq!(
+            from_start,
+            vec![
+                (0, 0),
+                (0, 1),
+                (1, 0),
+                (0, 2),
+                (0, 3),
+                (0, 4),
+                (1, 1),
+                (0, 5),
+                (0, 6),
+                (0, 7)
+            ]
+        );
+        let from_six: Vec<(u32, u64)> = schedule.walk_from(6).take(4).collect();
+        assert_eq!(from_six, from_start[6..10]);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::pacer::{Clock, MonotonicClock, Pacer};
 use crate::plan::{validate, Engine, PlanRequest, TxPlan};
 use crate::schedule::Schedule;
 use crate::stats::{sum, QueueCounters, TxStats};
+use crate::variants::SequenceClaims;
 
 /// State the threads and `stats()` share.
 struct Shared {
@@ -39,6 +40,7 @@ struct Shared {
     engine: Box<dyn TxEngine>,
     /// Why the watchdog ended the run, if it did.
     watchdog_verdict: Mutex<Option<Error>>,
+    sequence: SequenceClaims,
 }
 
 struct Completion {
@@ -216,6 +218,7 @@ impl Shared {
             stop: AtomicBool::new(false),
             start: OnceLock::new(),
             watchdog_verdict: Mutex::new(None),
+            sequence: SequenceClaims::default(),
             plan,
             schedule,
             engine,
@@ -399,6 +402,7 @@ fn transmit_thread(
     let end = sender.run(LoopContext {
         plan: &shared.plan,
         schedule: &shared.schedule,
+        sequence: &shared.sequence,
         gate: thread_gate(shared, index, start),
         counters,
     });

@@ -12,11 +12,14 @@ use crate::pacer::MonotonicClock;
 use crate::plan::{Engine, TxPlan};
 use crate::schedule::Schedule;
 use crate::stats::{QueueCounters, TxStats};
+use crate::variants::SequenceClaims;
 
 /// What one thread's loop is given besides its sender.
 pub struct LoopContext<'a> {
     pub plan: &'a TxPlan,
     pub schedule: &'a Schedule,
+    /// The session's packet sequence, for engines that vary packets.
+    pub sequence: &'a SequenceClaims,
     pub gate: Gate<'a, MonotonicClock>,
     pub counters: &'a QueueCounters,
 }
@@ -61,9 +64,14 @@ pub trait TxEngine: Send + Sync {
 
 /// The engine `plan` asks for, set up for it.
 pub fn for_plan(plan: &TxPlan, schedule: &Schedule) -> Result<Box<dyn TxEngine>> {
-    // Until an engine writes the variants, sending its base frame over and
-    // over would be one flow where many were asked for.
-    if let Some(template) = plan.programs.iter().position(|p| !p.is_empty()) {
+    // Until the xdp engine writes the variants, sending its base frame over
+    // and over would be one flow where many were asked for.
+    if let Some(template) = plan
+        .programs
+        .iter()
+        .position(|p| !p.is_empty())
+        .filter(|_| plan.engine == Engine::Xdp)
+    {
         return Err(Error::new(
             ErrorKind::Unsupported,
             format!(

@@ -15,7 +15,7 @@ mod spec;
 #[cfg(test)]
 mod properties;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use cursor::FieldCursor;
 pub use program::{

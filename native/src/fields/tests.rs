@@ -8,7 +8,7 @@ use super::{splitmix64, FieldOp, FieldProgram, FieldSpec, CSUM_IP, CSUM_L4};
 /// Ethernet + IPv4 + UDP with 18 payload bytes, 60 bytes in all:
 /// IPv4 checksum at 24, addresses at 26 and 30, ports at 34 and 36, UDP
 /// checksum at 40. Its checksums are left for compile to fix.
-fn udp4() -> Vec<u8> {
+pub(crate) fn udp4() -> Vec<u8> {
     let mut frame = vec![0u8; 60];
     frame[..12].copy_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]);
     frame[12..14].copy_from_slice(&[0x08, 0x00]);
@@ -26,13 +26,13 @@ fn udp4() -> Vec<u8> {
 }
 
 /// `value` as `size` big-endian bytes (zeros above the 8 of a u64).
-fn be(value: u64, size: usize) -> Vec<u8> {
+pub(crate) fn be(value: u64, size: usize) -> Vec<u8> {
     let mut bytes = vec![0; size.saturating_sub(8)];
     bytes.extend_from_slice(&value.to_be_bytes()[8 - size.min(8)..]);
     bytes
 }
 
-fn range(offset: u32, size: u32, op: FieldOp, min: u64, max: u64) -> FieldSpec {
+pub(crate) fn range(offset: u32, size: u32, op: FieldOp, min: u64, max: u64) -> FieldSpec {
     FieldSpec {
         offset,
         size,

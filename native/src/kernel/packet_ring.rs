@@ -276,6 +276,18 @@ impl FrameRing for TxRing {
     }
 
     #[inline]
+    fn frame_mut(&mut self, slot: u32, len: usize) -> &mut [u8] {
+        assert!(
+            FRAME_OFFSET + len <= self.geometry.slot_size as usize,
+            "frame larger than a ring slot"
+        );
+        // SAFETY: the slot is the user's (AVAILABLE, the caller checked) and
+        // `len` bytes from the frame's offset lie inside it (asserted
+        // above); `&mut self` makes this the only view of it.
+        unsafe { std::slice::from_raw_parts_mut(self.at(slot, FRAME_OFFSET), len) }
+    }
+
+    #[inline]
     fn submit(&mut self, slot: u32) {
         // Release: the frame written before is visible to the kernel once
         // it sees the request.

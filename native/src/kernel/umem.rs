@@ -70,6 +70,21 @@ impl UmemArea {
         }
     }
 
+    /// Frame `index`, to write a packet into while the kernel does not own it.
+    #[inline]
+    pub fn frame_mut(&mut self, index: u32) -> &mut [u8] {
+        let offset = index as usize * self.frame_size;
+        assert!(
+            offset + self.frame_size <= self.len,
+            "frame index out of range"
+        );
+        // SAFETY: the frame lies inside the mapping (asserted above), which
+        // lives as long as `self`, and `&mut self` makes this the only Rust
+        // view of it. The kernel reads only frames the caller has put in the
+        // TX ring and not yet got back, which the caller does not write.
+        unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr().add(offset), self.frame_size) }
+    }
+
     /// The whole mapping, for registering it with the kernel.
     pub fn as_slice_ptr(&self) -> NonNull<[u8]> {
         NonNull::slice_from_raw_parts(self.base, self.len)

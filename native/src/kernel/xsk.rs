@@ -58,7 +58,7 @@ pub struct XskTx {
     completions: DeviceQueue,
     fd: RawFd,
     zero_copy: bool,
-    _area: UmemArea,
+    area: UmemArea,
 }
 
 impl XskTx {
@@ -108,7 +108,7 @@ impl XskTx {
             completions,
             fd,
             zero_copy,
-            _area: area,
+            area,
         })
     }
 
@@ -136,13 +136,24 @@ impl XskTx {
         written
     }
 
-    /// Releases every completed descriptor; returns how many.
+    /// Releases every completed descriptor, giving each frame's address to
+    /// `completed`; returns how many.
     #[inline]
-    pub fn reap(&mut self) -> u32 {
+    pub fn reap(&mut self, mut completed: impl FnMut(u64)) -> u32 {
         let mut reader = self.completions.complete(RING_SIZE);
-        let completed = reader.by_ref().count() as u32;
+        let mut count = 0;
+        for addr in reader.by_ref() {
+            completed(addr);
+            count += 1;
+        }
         reader.release();
-        completed
+        count
+    }
+
+    /// UMEM frame `index` (see [`UmemArea::frame_mut`]).
+    #[inline]
+    pub fn frame_mut(&mut self, index: u32) -> &mut [u8] {
+        self.area.frame_mut(index)
     }
 
     /// Whether the kernel must be woken for the TX ring to progress: copy

@@ -10,7 +10,9 @@
 
 use xdpilone::xdp::XdpDesc;
 
+use crate::engine::afxdp::tx_loop::{FrameSource, TxQueue};
 use crate::schedule::Schedule;
+use crate::stats::QueueCounters;
 
 /// Largest UMEM frame: AF_XDP frames cannot exceed a page.
 pub const MAX_UMEM_FRAME_SIZE: u32 = 4096;
@@ -106,6 +108,42 @@ impl FrameLayout {
     pub fn descriptors(&self, position: usize, count: usize) -> &[XdpDesc] {
         &self.descriptors[position..position + count]
     }
+}
+
+/// The frame source of a plan whose templates do not vary: one thread's
+/// place in the layout's descriptor sequence.
+pub struct FixedFrames<'a> {
+    layout: &'a FrameLayout,
+    position: usize,
+}
+
+impl<'a> FixedFrames<'a> {
+    pub fn new(layout: &'a FrameLayout) -> FixedFrames<'a> {
+        FixedFrames {
+            layout,
+            position: 0,
+        }
+    }
+}
+
+impl FrameSource for FixedFrames<'_> {
+    #[inline]
+    fn prepare<Q: TxQueue>(&mut self, _queue: &mut Q, want: u32) -> &[XdpDesc] {
+        self.layout.descriptors(self.position, want as usize)
+    }
+
+    #[inline]
+    fn taken(&mut self, taken: u32) {
+        self.position += taken as usize;
+        if self.position >= self.layout.cycle() {
+            self.position -= self.layout.cycle();
+        }
+    }
+
+    #[inline]
+    fn completed(&mut self, _addr: u64) {}
+
+    fn publish(&self, _counters: &QueueCounters) {}
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
-//! The AF_XDP engine: frames written once into UMEM (frames.rs), one
-//! socket and thread per queue (kernel/xsk.rs), and the loop that only
-//! writes descriptors (tx_loop.rs).
+//! The AF_XDP engine: one socket and thread per queue (kernel/xsk.rs), and
+//! the loop that writes descriptors (tx_loop.rs). Templates that do not
+//! vary are written into UMEM once (frames.rs); templates with field
+//! programs are written packet by packet into a recycled pool of frames
+//! (variant_frames.rs).
 
 pub mod frames;
 pub mod tx_loop;
+pub mod variant_frames;
 
 use crate::engine::{LoopContext, ThreadSender, TxEngine};
 use crate::error::Result;
@@ -12,11 +15,14 @@ use crate::kernel::umem::UmemArea;
 use crate::kernel::xsk::XskTx;
 use crate::plan::TxPlan;
 use crate::schedule::Schedule;
-use frames::{umem_frame_size, FrameLayout};
+use frames::{umem_frame_size, FixedFrames, FrameLayout};
 use tx_loop::XskLoop;
+use variant_frames::{VariantFrames, POOL_FRAMES};
 
 pub struct AfxdpEngine {
     layout: FrameLayout,
+    /// Some template has a field program.
+    varies: bool,
 }
 
 impl AfxdpEngine {
@@ -29,6 +35,7 @@ impl AfxdpEngine {
                 umem_frame_size(&frame_lengths),
                 plan.batch as usize,
             ),
+            varies: plan.varies(),
         }
     }
 }
@@ -36,10 +43,15 @@ impl AfxdpEngine {
 impl TxEngine for AfxdpEngine {
     fn open_sender(&self, plan: &TxPlan, index: usize) -> Result<Box<dyn ThreadSender + '_>> {
         let layout = &self.layout;
-        let mut area = UmemArea::new(layout.frame_templates().len(), layout.frame_size())?;
-        for (frame, &template) in layout.frame_templates().iter().enumerate() {
-            area.write_frame(frame, &plan.frames[template as usize]);
-        }
+        let area = if self.varies {
+            UmemArea::new(POOL_FRAMES as usize, layout.frame_size())?
+        } else {
+            let mut area = UmemArea::new(layout.frame_templates().len(), layout.frame_size())?;
+            for (frame, &template) in layout.frame_templates().iter().enumerate() {
+                area.write_frame(frame, &plan.frames[template as usize]);
+            }
+            area
+        };
         let socket = XskTx::open(
             &plan.ifname,
             plan.ifindex,
@@ -49,13 +61,22 @@ impl TxEngine for AfxdpEngine {
             plan.mode,
             plan.batch,
         )?;
-        Ok(Box::new(AfxdpSender { socket, layout }))
+        Ok(Box::new(AfxdpSender {
+            socket,
+            layout,
+            varies: self.varies,
+        }))
+    }
+
+    fn counts_templates(&self) -> bool {
+        self.varies
     }
 }
 
 struct AfxdpSender<'a> {
     socket: XskTx,
     layout: &'a FrameLayout,
+    varies: bool,
 }
 
 impl ThreadSender for AfxdpSender<'_> {
@@ -68,13 +89,32 @@ impl ThreadSender for AfxdpSender<'_> {
     }
 
     fn run(self: Box<Self>, context: LoopContext<'_>) -> LoopEnd {
-        XskLoop {
-            socket: self.socket,
-            layout: self.layout,
-            batch: context.plan.batch,
-            gate: context.gate,
-            counters: context.counters,
+        if self.varies {
+            let frames = VariantFrames::new(
+                &context.plan.frames,
+                &context.plan.programs,
+                context.schedule,
+                context.sequence,
+                self.layout.frame_size(),
+            );
+            run_loop(self.socket, frames, context)
+        } else {
+            run_loop(self.socket, FixedFrames::new(self.layout), context)
         }
-        .run()
     }
+}
+
+fn run_loop<S: tx_loop::FrameSource>(
+    socket: XskTx,
+    frames: S,
+    context: LoopContext<'_>,
+) -> LoopEnd {
+    XskLoop {
+        socket,
+        frames,
+        batch: context.plan.batch,
+        gate: context.gate,
+        counters: context.counters,
+    }
+    .run()
 }

@@ -1,11 +1,10 @@
 //! The AF_XDP engine's transmit loop. Each pass reaps the completion ring,
-//! asks the gate how many may go, writes that many prepared descriptors
-//! into the TX ring, and kicks the kernel only when the ring needs it. No
-//! allocation, no lock, no syscall but the kick.
+//! asks the gate how many may go, has the frame source prepare that many
+//! descriptors, writes them into the TX ring, and kicks the kernel only
+//! when the ring needs it. No allocation, no lock, no syscall but the kick.
 
 use xdpilone::xdp::XdpDesc;
 
-use crate::engine::afxdp::frames::FrameLayout;
 use crate::gate::{Admit, Gate, LoopEnd};
 use crate::kernel::xsk::{Kick, XskTx, RING_SIZE};
 use crate::pacer::Clock;
@@ -22,8 +21,11 @@ const DRAIN_TIMEOUT_NS: u64 = 250_000_000;
 pub trait TxQueue {
     /// Puts descriptors in the TX ring; how many it took.
     fn submit(&mut self, descriptors: &[XdpDesc]) -> u32;
-    /// Releases completed descriptors; how many.
-    fn reap(&mut self) -> u32;
+    /// Releases completed descriptors, giving each frame's address to
+    /// `completed`; how many.
+    fn reap(&mut self, completed: impl FnMut(u64)) -> u32;
+    /// A UMEM frame the kernel does not own, to write a packet into.
+    fn frame_mut(&mut self, index: u32) -> &mut [u8];
     /// Whether the kernel must be woken for the TX ring to progress.
     fn wants_kick(&self) -> bool;
     fn kick(&mut self) -> Kick;
@@ -35,8 +37,12 @@ impl TxQueue for XskTx {
         XskTx::submit(self, descriptors)
     }
     #[inline]
-    fn reap(&mut self) -> u32 {
-        XskTx::reap(self)
+    fn reap(&mut self, completed: impl FnMut(u64)) -> u32 {
+        XskTx::reap(self, completed)
+    }
+    #[inline]
+    fn frame_mut(&mut self, index: u32) -> &mut [u8] {
+        XskTx::frame_mut(self, index)
     }
     #[inline]
     fn wants_kick(&self) -> bool {
@@ -48,25 +54,40 @@ impl TxQueue for XskTx {
     }
 }
 
+/// Where the descriptors come from: UMEM frames written once with the
+/// templates (frames.rs), or frames rewritten with each packet's variant
+/// (variant_frames.rs).
+pub trait FrameSource {
+    /// Descriptors for up to `want` packets, their frames written in
+    /// `queue`'s UMEM; fewer when frames are short. What an earlier call
+    /// prepared and the ring did not take comes first.
+    fn prepare<Q: TxQueue>(&mut self, queue: &mut Q, want: u32) -> &[XdpDesc];
+    /// The ring took the first `taken` descriptors prepared.
+    fn taken(&mut self, taken: u32);
+    /// The kernel is done with the frame at `addr`.
+    fn completed(&mut self, addr: u64);
+    /// Publishes what the source counts itself (per-template counts).
+    fn publish(&self, counters: &QueueCounters);
+}
+
 /// Everything one AF_XDP transmit thread needs.
-pub struct XskLoop<'a, Q: TxQueue, C: Clock> {
+pub struct XskLoop<'a, Q: TxQueue, S: FrameSource, C: Clock> {
     pub socket: Q,
-    pub layout: &'a FrameLayout,
+    pub frames: S,
     pub batch: u32,
     pub gate: Gate<'a, C>,
     pub counters: &'a QueueCounters,
 }
 
-impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
+impl<Q: TxQueue, S: FrameSource, C: Clock> XskLoop<'_, Q, S, C> {
     pub fn run(mut self) -> LoopEnd {
         let mut local = LocalCounters::default();
-        let mut position = 0usize;
         let mut in_flight = 0u32;
-        let cycle = self.layout.cycle();
         let mut end = LoopEnd::Finished;
 
         loop {
-            let completed = self.socket.reap();
+            let frames = &mut self.frames;
+            let completed = self.socket.reap(|addr| frames.completed(addr));
             in_flight -= completed;
             local.completions += u64::from(completed);
 
@@ -82,20 +103,17 @@ impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
                 Admit::Wait(ns) => wait_ns = Some(ns),
                 Admit::Send(0) => {}
                 Admit::Send(want) => {
+                    let descriptors = self.frames.prepare(&mut self.socket, want);
+                    let ready = descriptors.len() as u32;
                     // A zero-copy driver may send as soon as the ring's
                     // producer moves.
-                    local.publish_ahead(self.counters, want);
-                    let sent = self
-                        .socket
-                        .submit(self.layout.descriptors(position, want as usize));
+                    local.publish_ahead(self.counters, ready);
+                    let sent = self.socket.submit(descriptors);
                     if sent < want {
                         local.ring_full += 1;
                     }
                     if sent > 0 {
-                        position += sent as usize;
-                        if position >= cycle {
-                            position -= cycle;
-                        }
+                        self.frames.taken(sent);
                         in_flight += sent;
                         local.packets += u64::from(sent);
                         local.batches += 1;
@@ -111,6 +129,7 @@ impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
                 break;
             }
             local.publish(self.counters, self.gate.lag());
+            self.frames.publish(self.counters);
             if let Some(ns) = wait_ns {
                 self.gate.pause(ns);
             }
@@ -120,6 +139,7 @@ impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
             self.drain(&mut local, in_flight);
         }
         local.publish(self.counters, self.gate.lag());
+        self.frames.publish(self.counters);
         end
     }
 
@@ -127,7 +147,8 @@ impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
     fn drain(&mut self, local: &mut LocalCounters, mut in_flight: u32) {
         let started = self.gate.clock.now_ns();
         while in_flight > 0 && self.gate.clock.now_ns() - started < DRAIN_TIMEOUT_NS {
-            let completed = self.socket.reap();
+            let frames = &mut self.frames;
+            let completed = self.socket.reap(|addr| frames.completed(addr));
             in_flight -= completed;
             local.completions += u64::from(completed);
             if self.kick_if_needed(local).is_err() {
@@ -158,27 +179,39 @@ impl<Q: TxQueue, C: Clock> XskLoop<'_, Q, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::afxdp::frames::{FixedFrames, FrameLayout};
+    use crate::engine::afxdp::variant_frames::{VariantFrames, POOL_FRAMES};
+    use crate::fields::tests::{range, udp4};
+    use crate::fields::{FieldOp, FieldProgram};
     use crate::gate::{Gate, PacketBudget};
     use crate::schedule::Schedule;
+    use crate::variants::SequenceClaims;
     use std::cell::Cell;
     use std::sync::atomic::AtomicBool;
 
-    /// A kernel that sends what is in the ring on each kick, completing it
-    /// at once, and fails the kick numbered `fail_kick` with EIO.
+    /// A kernel that sends what is in the ring on each kick (copying each
+    /// frame off the UMEM), completing it at once, and fails the kick
+    /// numbered `fail_kick` with EIO.
     struct SimQueue {
-        in_ring: u32,
-        completed: u32,
+        in_ring: Vec<XdpDesc>,
+        completed: Vec<u64>,
+        umem: Vec<u8>,
         wire: Vec<u64>,
+        wire_frames: Vec<Vec<u8>>,
         kicks: u32,
         fail_kick: Option<u32>,
     }
 
+    const SIM_FRAME_SIZE: usize = 2048;
+
     impl SimQueue {
-        fn new(fail_kick: Option<u32>) -> SimQueue {
+        fn new(fail_kick: Option<u32>, frames: usize) -> SimQueue {
             SimQueue {
-                in_ring: 0,
-                completed: 0,
+                in_ring: Vec::new(),
+                completed: Vec::new(),
+                umem: vec![0; frames * SIM_FRAME_SIZE],
                 wire: Vec::new(),
+                wire_frames: Vec::new(),
                 kicks: 0,
                 fail_kick,
             }
@@ -187,26 +220,37 @@ mod tests {
 
     impl TxQueue for &mut SimQueue {
         fn submit(&mut self, descriptors: &[XdpDesc]) -> u32 {
-            let room = RING_SIZE - self.in_ring;
-            let taken = (descriptors.len() as u32).min(room);
-            self.wire
-                .extend(descriptors[..taken as usize].iter().map(|d| d.addr));
-            self.in_ring += taken;
-            taken
+            let room = RING_SIZE as usize - self.in_ring.len();
+            let taken = descriptors.len().min(room);
+            self.in_ring.extend_from_slice(&descriptors[..taken]);
+            taken as u32
         }
-        fn reap(&mut self) -> u32 {
-            std::mem::take(&mut self.completed)
+        fn reap(&mut self, mut completed: impl FnMut(u64)) -> u32 {
+            let count = self.completed.len() as u32;
+            for addr in self.completed.drain(..) {
+                completed(addr);
+            }
+            count
+        }
+        fn frame_mut(&mut self, index: u32) -> &mut [u8] {
+            let start = index as usize * SIM_FRAME_SIZE;
+            &mut self.umem[start..start + SIM_FRAME_SIZE]
         }
         fn wants_kick(&self) -> bool {
-            self.in_ring > 0
+            !self.in_ring.is_empty()
         }
         fn kick(&mut self) -> Kick {
             self.kicks += 1;
             if self.fail_kick == Some(self.kicks) {
                 return Kick::Failed(libc::EIO);
             }
-            self.completed += self.in_ring;
-            self.in_ring = 0;
+            for descriptor in self.in_ring.drain(..) {
+                let start = descriptor.addr as usize;
+                self.wire.push(descriptor.addr);
+                self.wire_frames
+                    .push(self.umem[start..start + descriptor.len as usize].to_vec());
+                self.completed.push(descriptor.addr);
+            }
             Kick::Done
         }
     }
@@ -224,17 +268,17 @@ mod tests {
         }
     }
 
-    fn run_loop(
+    fn run_loop<S: FrameSource>(
         queue: &mut SimQueue,
-        layout: &FrameLayout,
+        frames: S,
         budget: &PacketBudget,
+        counters: QueueCounters,
     ) -> (LoopEnd, QueueCounters) {
         let stop = AtomicBool::new(false);
-        let counters = QueueCounters::default();
         let gate = Gate::new(TickingClock(Cell::new(0)), None, Some(budget), None, &stop);
         let end = XskLoop {
             socket: queue,
-            layout,
+            frames,
             batch: 64,
             gate,
             counters: &counters,
@@ -247,9 +291,14 @@ mod tests {
     fn sends_exactly_the_count_in_the_schedules_order_and_drains() {
         let schedule = Schedule::new(&[3, 1]).unwrap();
         let layout = FrameLayout::new(&schedule, &[60, 1514], 2048, 64);
-        let mut queue = SimQueue::new(None);
+        let mut queue = SimQueue::new(None, 64);
         let budget = PacketBudget::new(10_001);
-        let (end, counters) = run_loop(&mut queue, &layout, &budget);
+        let (end, counters) = run_loop(
+            &mut queue,
+            FixedFrames::new(&layout),
+            &budget,
+            QueueCounters::default(),
+        );
         assert_eq!(end, LoopEnd::Finished);
         assert_eq!(queue.wire.len(), 10_001);
         assert_eq!(
@@ -274,9 +323,14 @@ mod tests {
     fn a_failed_kick_ends_the_thread_with_its_errno() {
         let schedule = Schedule::new(&[1]).unwrap();
         let layout = FrameLayout::new(&schedule, &[60], 2048, 64);
-        let mut queue = SimQueue::new(Some(3));
+        let mut queue = SimQueue::new(Some(3), 64);
         let budget = PacketBudget::new(1_000_000);
-        let (end, counters) = run_loop(&mut queue, &layout, &budget);
+        let (end, counters) = run_loop(
+            &mut queue,
+            FixedFrames::new(&layout),
+            &budget,
+            QueueCounters::default(),
+        );
         assert_eq!(
             end,
             LoopEnd::Failed {
@@ -294,5 +348,50 @@ mod tests {
             counters.packets.load(std::sync::atomic::Ordering::Relaxed),
             192
         );
+    }
+
+    #[test]
+    fn varied_frames_carry_each_packets_variant_and_threads_share_the_sequence() {
+        // Template 0 varies its UDP destination port over 1,000 values; the
+        // fixed template 1 is mixed in 3:1, so frames change templates too.
+        let (program, base) =
+            FieldProgram::compile(&udp4(), &[range(36, 2, FieldOp::Inc, 20_000, 20_999)], None)
+                .unwrap();
+        let frames = vec![base.clone(), udp4()];
+        let programs = vec![program.clone(), FieldProgram::none()];
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        let claims = SequenceClaims::default();
+        // Two threads one after the other, both claiming from one sequence.
+        let mut wire = Vec::new();
+        let mut per_template = vec![0u64; 2];
+        for thread_budget in [1_000, 1_500] {
+            let mut queue = SimQueue::new(None, POOL_FRAMES as usize);
+            let source = VariantFrames::new(&frames, &programs, &schedule, &claims, 2048);
+            let (end, counters) = run_loop(
+                &mut queue,
+                source,
+                &PacketBudget::new(thread_budget),
+                QueueCounters::counting_templates(2),
+            );
+            assert_eq!(end, LoopEnd::Finished);
+            for (total, counted) in per_template.iter_mut().zip(&counters.per_template) {
+                *total += counted.load(std::sync::atomic::Ordering::Relaxed);
+            }
+            wire.extend(queue.wire_frames);
+        }
+        assert_eq!(wire.len(), 2_500);
+        assert_eq!(per_template, vec![1_875, 625]);
+        let varied = program.render(&base, 0, 1_875);
+        let expected: Vec<&Vec<u8>> = schedule
+            .walk_from(0)
+            .take(2_500)
+            .map(|(template, variant)| match template {
+                0 => &varied[variant as usize],
+                _ => &frames[1],
+            })
+            .collect();
+        for (position, (sent, want)) in wire.iter().zip(expected).enumerate() {
+            assert_eq!(sent, want, "packet {position}");
+        }
     }
 }

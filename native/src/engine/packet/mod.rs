@@ -9,10 +9,13 @@ use crate::gate::LoopEnd;
 use crate::kernel::packet_ring::{RingGeometry, TxRing};
 use crate::plan::TxPlan;
 use crate::schedule::Schedule;
-use tx_loop::PacketLoop;
+use crate::variants::VariantWriter;
+use tx_loop::{PacketLoop, PacketVariants};
 
 pub struct PacketEngine {
     geometry: RingGeometry,
+    /// Some template has a field program.
+    varies: bool,
 }
 
 impl PacketEngine {
@@ -20,21 +23,28 @@ impl PacketEngine {
         let largest = plan.frames.iter().map(Vec::len).max().unwrap_or(0);
         PacketEngine {
             geometry: RingGeometry::new(largest, schedule.period(), plan.batch),
+            varies: plan.varies(),
         }
     }
 }
 
 impl TxEngine for PacketEngine {
     fn open_sender(&self, plan: &TxPlan, _index: usize) -> Result<Box<dyn ThreadSender + '_>> {
-        Ok(Box::new(PacketSender(TxRing::open(
-            &plan.ifname,
-            plan.ifindex,
-            self.geometry,
-        )?)))
+        Ok(Box::new(PacketSender {
+            ring: TxRing::open(&plan.ifname, plan.ifindex, self.geometry)?,
+            varies: self.varies,
+        }))
+    }
+
+    fn counts_templates(&self) -> bool {
+        self.varies
     }
 }
 
-struct PacketSender(TxRing);
+struct PacketSender {
+    ring: TxRing,
+    varies: bool,
+}
 
 impl ThreadSender for PacketSender {
     fn mode(&self) -> &'static str {
@@ -42,10 +52,15 @@ impl ThreadSender for PacketSender {
     }
 
     fn run(self: Box<Self>, context: LoopContext<'_>) -> LoopEnd {
+        let variants = self.varies.then(|| PacketVariants {
+            claims: context.sequence,
+            writer: VariantWriter::new(&context.plan.programs),
+        });
         PacketLoop {
-            ring: self.0,
+            ring: self.ring,
             frames: &context.plan.frames,
-            order: context.schedule.order(),
+            schedule: context.schedule,
+            variants,
             batch: context.plan.batch,
             gate: context.gate,
             counters: context.counters,

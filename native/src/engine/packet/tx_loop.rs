@@ -6,11 +6,14 @@
 //! last template written to it, so it is rewritten only when the schedule
 //! puts a different template there: never, when the ring holds a whole
 //! number of schedule periods (the usual case, see RingGeometry), else a
-//! memcpy per packet.
+//! memcpy per packet. Templates with field programs then get their packet's
+//! variant written over the slot (see variants.rs).
 
 use crate::gate::{Admit, Gate, LoopEnd};
 use crate::pacer::Clock;
+use crate::schedule::{MixWalk, Schedule};
 use crate::stats::{LocalCounters, QueueCounters};
+use crate::variants::{SequenceClaims, VariantWriter};
 
 /// Time to wait for the last frames to be handed back once sending stopped.
 const DRAIN_TIMEOUT_NS: u64 = 250_000_000;
@@ -35,6 +38,8 @@ pub trait FrameRing {
     fn is_submitted(&self, slot: u32) -> bool;
     /// Writes `frame` into a free slot.
     fn write(&mut self, slot: u32, frame: &[u8]);
+    /// The first `len` bytes of the frame written in a free slot.
+    fn frame_mut(&mut self, slot: u32, len: usize) -> &mut [u8];
     /// Hands a written slot to the kernel.
     fn submit(&mut self, slot: u32);
     fn flush(&mut self) -> Flush;
@@ -111,12 +116,21 @@ impl SlotLedger {
     }
 }
 
+/// What a thread varies its packets by: the session's sequence, claimed
+/// batch by batch, and its writer.
+pub struct PacketVariants<'a> {
+    pub claims: &'a SequenceClaims,
+    pub writer: VariantWriter<'a>,
+}
+
 /// Everything one packet-engine transmit thread needs.
 pub struct PacketLoop<'a, R: FrameRing, C: Clock> {
     pub ring: R,
     pub frames: &'a [Vec<u8>],
-    /// The schedule's period (template of each slot).
-    pub order: &'a [u32],
+    pub schedule: &'a Schedule,
+    /// When the templates vary; else the thread replays the schedule from
+    /// its start.
+    pub variants: Option<PacketVariants<'a>>,
     pub batch: u32,
     pub gate: Gate<'a, C>,
     pub counters: &'a QueueCounters,
@@ -126,7 +140,7 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
     pub fn run(mut self) -> LoopEnd {
         let mut local = LocalCounters::default();
         let mut ledger = SlotLedger::new(self.ring.slots());
-        let mut position = 0usize;
+        let mut walk: MixWalk<'_> = self.schedule.walk_from(0);
         // The last slot submitted: while the kernel has not taken it, a
         // flush is owed.
         let mut last_submitted = None;
@@ -165,18 +179,22 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                     }
                 }
                 Admit::Send(count) => {
-                    for _ in 0..count {
-                        let template = self.order[position];
+                    if let Some(variants) = &self.variants {
+                        walk = self.schedule.walk_from(variants.claims.claim(count));
+                    }
+                    for (template, variant) in walk.by_ref().take(count as usize) {
+                        let frame = &self.frames[template as usize];
                         let (slot, write) = ledger.take(template);
                         if write {
-                            self.ring.write(slot, &self.frames[template as usize]);
+                            self.ring.write(slot, frame);
+                        }
+                        if let Some(variants) = &mut self.variants {
+                            let slot_frame = self.ring.frame_mut(slot, frame.len());
+                            variants.writer.apply(template, variant, slot_frame);
+                            variants.writer.count_sent(template);
                         }
                         self.ring.submit(slot);
                         last_submitted = Some(slot);
-                        position += 1;
-                        if position == self.order.len() {
-                            position = 0;
-                        }
                     }
                     local.packets += u64::from(count);
                     local.batches += 1;
@@ -189,7 +207,7 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                     }
                 }
             }
-            local.publish(self.counters, self.gate.lag());
+            self.publish(&local);
         }
 
         if end == LoopEnd::Finished {
@@ -197,8 +215,15 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                 end = failed(errno);
             }
         }
-        local.publish(self.counters, self.gate.lag());
+        self.publish(&local);
         end
+    }
+
+    fn publish(&self, local: &LocalCounters) {
+        local.publish(self.counters, self.gate.lag());
+        if let Some(variants) = &self.variants {
+            variants.writer.publish(self.counters);
+        }
     }
 
     /// Flushes what is still submitted and waits until the kernel handed
@@ -247,8 +272,11 @@ fn failed(errno: i32) -> LoopEnd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fields::tests::{range, udp4};
+    use crate::fields::{FieldOp, FieldProgram, FieldSpec};
     use crate::gate::PacketBudget;
     use crate::schedule::Schedule;
+    use crate::variants::{SequenceClaims, VariantWriter};
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -269,6 +297,7 @@ mod tests {
         take_per_flush: usize,
         hand_back_after: u32,
         wire: Vec<u8>,
+        wire_frames: Vec<Vec<u8>>,
         writes: usize,
     }
 
@@ -283,6 +312,7 @@ mod tests {
                 take_per_flush,
                 hand_back_after,
                 wire: Vec::new(),
+                wire_frames: Vec::new(),
                 writes: 0,
             }
         }
@@ -313,6 +343,10 @@ mod tests {
             self.data[slot as usize] = frame.to_vec();
             self.writes += 1;
         }
+        fn frame_mut(&mut self, slot: u32, len: usize) -> &mut [u8] {
+            assert_eq!(self.status.borrow()[slot as usize], FREE);
+            &mut self.data[slot as usize][..len]
+        }
         fn submit(&mut self, slot: u32) {
             self.status.borrow_mut()[slot as usize] = SUBMITTED;
         }
@@ -324,6 +358,7 @@ mod tests {
                 }
                 self.status.borrow_mut()[slot] = SENDING;
                 self.wire.push(self.data[slot][0]);
+                self.wire_frames.push(self.data[slot].clone());
                 self.sending
                     .borrow_mut()
                     .push_back((slot, self.polls.get()));
@@ -352,7 +387,8 @@ mod tests {
         let end = PacketLoop {
             ring,
             frames: &frames,
-            order: schedule.order(),
+            schedule: &schedule,
+            variants: None,
             batch,
             gate: Gate::new(StillClock, None, Some(&budget), None, &stop),
             counters: &counters,
@@ -420,5 +456,66 @@ mod tests {
         // Slot 0 still holds template 0.
         assert_eq!(ledger.take(0), (0, false));
         assert_eq!(ledger.in_flight(), 3);
+    }
+
+    #[test]
+    fn varied_slots_carry_each_packets_variant_and_threads_share_the_sequence() {
+        // Template 0 varies its UDP source port over 100 values and, chained,
+        // its source address over 10; the fixed template 1 is mixed in 3:1.
+        let (program, base) = FieldProgram::compile(
+            &udp4(),
+            &[
+                range(34, 2, FieldOp::Inc, 1_000, 1_099),
+                FieldSpec {
+                    chain: true,
+                    ..range(26, 4, FieldOp::Inc, 0x0a00_0001, 0x0a00_000a)
+                },
+            ],
+            None,
+        )
+        .unwrap();
+        let frames = vec![base.clone(), udp4()];
+        let programs = vec![program.clone(), FieldProgram::none()];
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        let claims = SequenceClaims::default();
+        let mut wire = Vec::new();
+        for thread_budget in [1_001, 1_499] {
+            // A ring of 6 slots holds partial periods: slots change templates.
+            let mut ring = SimRing::new(6, 4, 3);
+            let stop = AtomicBool::new(false);
+            let budget = PacketBudget::new(thread_budget);
+            let counters = QueueCounters::counting_templates(2);
+            let end = PacketLoop {
+                ring: &mut ring,
+                frames: &frames,
+                schedule: &schedule,
+                variants: Some(PacketVariants {
+                    claims: &claims,
+                    writer: VariantWriter::new(&programs),
+                }),
+                batch: 4,
+                gate: Gate::new(StillClock, None, Some(&budget), None, &stop),
+                counters: &counters,
+            }
+            .run();
+            assert_eq!(end, LoopEnd::Finished);
+            let per_template: Vec<u64> = counters
+                .per_template
+                .iter()
+                .map(|count| count.load(Ordering::Relaxed))
+                .collect();
+            assert_eq!(per_template.iter().sum::<u64>(), thread_budget);
+            wire.extend(ring.wire_frames);
+        }
+        assert_eq!(wire.len(), 2_500);
+        let varied = program.render(&base, 0, 1_875);
+        for (position, ((template, variant), sent)) in schedule.walk_from(0).zip(&wire).enumerate()
+        {
+            let want = match template {
+                0 => &varied[variant as usize],
+                _ => &frames[1],
+            };
+            assert_eq!(sent, want, "packet {position}");
+        }
     }
 }

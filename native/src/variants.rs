@@ -1,0 +1,80 @@
+//! Per-packet variants for the engines that fill frames packet by packet
+//! (afxdp, packet): the session-wide sequence the threads claim positions
+//! from, and the writer that turns a packet's template and variant index
+//! into its bytes with the template's field program.
+//!
+//! One shared sequence, claimed batch by batch, is what makes N threads
+//! send the same flows as one thread, each as often: the union of the
+//! claimed ranges is the sequence's start, whoever sent which part.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::fields::{FieldCursor, FieldProgram};
+use crate::stats::QueueCounters;
+
+/// The next unclaimed position of the session's packet sequence.
+#[derive(Debug, Default)]
+pub struct SequenceClaims {
+    next: AtomicU64,
+}
+
+impl SequenceClaims {
+    /// Claims `count` consecutive positions; the first one.
+    #[inline]
+    pub fn claim(&self, count: u32) -> u64 {
+        self.next.fetch_add(u64::from(count), Ordering::Relaxed)
+    }
+}
+
+/// One thread's writer of varied frames.
+pub struct VariantWriter<'a> {
+    programs: &'a [FieldProgram],
+    /// Per template: a cursor and the variant it is at. A thread's claims
+    /// are runs of consecutive variants, so the cursor steps without
+    /// divisions and seeks only when another thread claimed in between.
+    cursors: Vec<Option<(FieldCursor, u64)>>,
+    /// Packets per template handed to the kernel by this thread.
+    sent: Vec<u64>,
+}
+
+impl<'a> VariantWriter<'a> {
+    pub fn new(programs: &'a [FieldProgram]) -> VariantWriter<'a> {
+        VariantWriter {
+            programs,
+            cursors: programs.iter().map(|_| None).collect(),
+            sent: vec![0; programs.len()],
+        }
+    }
+
+    /// Writes variant `variant` of `template` into `frame`, which holds the
+    /// template's base frame or another of its variants.
+    #[inline]
+    pub fn apply(&mut self, template: u32, variant: u64, frame: &mut [u8]) {
+        let program = &self.programs[template as usize];
+        if program.is_empty() {
+            return;
+        }
+        let slot = &mut self.cursors[template as usize];
+        if !matches!(slot, Some((_, at)) if *at == variant) {
+            *slot = Some((program.cursor(variant), variant));
+        }
+        if let Some((cursor, at)) = slot {
+            cursor.write(program, frame);
+            cursor.advance(program);
+            *at = variant + 1;
+        }
+    }
+
+    /// Counts a packet of `template` as handed to the kernel.
+    #[inline]
+    pub fn count_sent(&mut self, template: u32) {
+        self.sent[template as usize] += 1;
+    }
+
+    /// Publishes the per-template counts (the thread counts templates).
+    pub fn publish(&self, counters: &QueueCounters) {
+        for (shared, &sent) in counters.per_template.iter().zip(&self.sent) {
+            shared.store(sent, Ordering::Relaxed);
+        }
+    }
+}
