@@ -9,7 +9,7 @@ NODE_BIN := node_modules/.bin
 # the name section stays, so traps still name functions.
 WASI_CC := clang --target=wasm32-wasi --sysroot=/usr -std=c11 -O2 -Wall -Wextra -Werror -Wl,--strip-debug
 
-GO_PLUGINS := simpleudp
+GO_PLUGINS := simpleudp udp6 vlan
 C_PLUGINS := tcpsyn
 AS_PLUGINS := imix
 FIXTURES := $(basename $(notdir $(wildcard test/fixtures/*.c)))

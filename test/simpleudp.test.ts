@@ -83,6 +83,20 @@ test('bad config is refused with the key named', async () => {
   assert.match(await failure({ dst_port: 70000 }), /dst_port.*70000/);
   assert.match(await failure({ srcip: '1.2.3.4' }), /unknown config key "srcip"/);
   assert.match(await failure({ payload_size: 1473 }), /payload_size 1473 does not fit the MTU 1500/);
+  assert.match(await failure({ dst_port_range: '20000-70000' }), /dst_port_range "20000-70000": 70000 is out of range 1\.\.65535 \(plugin_init\)$/);
+  assert.match(await failure({ src_ip_range: '10.0.0.9-10.0.0.1' }), /src_ip_range "10\.0\.0\.9-10\.0\.0\.1" runs backwards/);
+  assert.match(await failure({ vary: 'shuffle' }), /vary "shuffle" must be sequential or random/);
+});
+
+test('with ranges the base frame is the first flow, checksums and all', async () => {
+  const config = { ...CONFIG, src_ip_range: '192.0.2.10-192.0.2.20', dst_port_range: '20000-20999' };
+  const { templates } = await runPlugin(builtPlugin('simpleudp'), { config, device: DEVICE });
+  const frame = [...templates[0]!.frame];
+  assert.equal(frame.slice(26, 30), [192, 0, 2, 10]);
+  assert.is(templates[0]!.frame.readUInt16BE(36), 20000);
+  assert.is(sum16(frame.slice(14, 34)), 0xffff);
+  const udp = frame.slice(34, 34 + 38);
+  assert.is(sum16([...frame.slice(26, 34), 0, 17, ...be16(udp.length), ...udp]), 0xffff);
 });
 
 test.run();

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	sdk "xdperf/plugins/sdk/go"
@@ -152,7 +154,19 @@ func TestErrors(t *testing.T) {
 		{`{"payload_size":-1}`, sdk.Request{}, "payload_size -1 is out of range 0..65507"},
 		{`{"dst_mac":"ff:ff"}`, sdk.Request{}, `dst_mac "ff:ff" is not a MAC address: want six hex pairs like 02:00:00:00:00:01`},
 		{`{"dst_port":"9"}`, sdk.Request{}, `config key "dst_port" must be an integer, not a string`},
-		{`{"payload":18}`, sdk.Request{}, `unknown config key "payload" (known keys: dst_ip, dst_mac, dst_port, payload_size, src_ip, src_mac, src_port, tos, ttl)`},
+		{`{"src_ip_range":"10.0.0.9-10.0.0.1"}`, sdk.Request{}, `src_ip_range "10.0.0.9-10.0.0.1" runs backwards: 10.0.0.9 is after 10.0.0.1`},
+		{`{"dst_ip_range":"10.0.0.1-fd00::1"}`, sdk.Request{}, `dst_ip_range "10.0.0.1-fd00::1" is not an IPv4 address or a range like 10.0.0.1-10.0.0.254`},
+		{`{"src_port_range":"0-100"}`, sdk.Request{}, `src_port_range "0-100": 0 is out of range 1..65535`},
+		{`{"dst_port_range":"20000-70000"}`, sdk.Request{}, `dst_port_range "20000-70000": 70000 is out of range 1..65535`},
+		{`{"dst_port_range":[1,2]}`, sdk.Request{}, `config key "dst_port_range" must be a range "A-B" or a single value, not an array`},
+		{`{"vary":"rand"}`, sdk.Request{}, `vary "rand" must be sequential or random`},
+		{`{"seed":-1}`, sdk.Request{}, "seed -1 is out of range 0..9007199254740984"},
+		{`{"flows":0}`, sdk.Request{}, "flows 0 is out of range 1..9007199254740991"},
+		{`{"src_ip_range":"0.0.0.0-255.255.255.255","dst_ip_range":"0.0.0.0-255.255.255.255"}`, sdk.Request{},
+			"src_ip_range × dst_ip_range make more flows than a template can count (2^64-1): narrow a range"},
+		{`{"src_port_range":"1000-1999"}`, sdk.Request{DeviceMAC: deviceMAC, Count: 2},
+			"2 templates would each vary the source port over src_port_range 1000-1999: ask for 1 template"},
+		{`{"payload":18}`, sdk.Request{}, `unknown config key "payload" (known keys: dst_ip, dst_ip_range, dst_mac, dst_port, dst_port_range, flows, payload_size, seed, src_ip, src_ip_range, src_mac, src_port, src_port_range, tos, ttl, vary)`},
 		{`{"payload_size":1473}`, sdk.Request{DeviceMAC: deviceMAC}, "payload_size 1473 does not fit the MTU 1500 of device (unnamed): at most 1472"},
 		{`{"payload_size":8973}`, sdk.Request{DeviceMAC: deviceMAC, MTU: 9000, DeviceName: "veth0"}, "payload_size 8973 does not fit the MTU 9000 of device veth0: at most 8972"},
 		{`{"src_port":65535}`, sdk.Request{DeviceMAC: deviceMAC, Count: 2}, "2 templates need src ports 65535..65536, past 65535: lower src_port"},
@@ -177,5 +191,84 @@ func TestPayloadFillsJumboMTU(t *testing.T) {
 	}
 	if n := len(resps[0].Template.BasePacket.Data); n != 9014 {
 		t.Fatalf("frame is %d bytes, want 9014", n)
+	}
+}
+
+func templateJSON(t *testing.T, r sdk.GeneratorResponse) string {
+	t.Helper()
+	b, err := json.Marshal(r.Template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Without a range of more than one value the template is what it was before
+// ranges existed: no fields, no flows, whatever vary, seed and flows say.
+func TestNoRangeEmitsNoFields(t *testing.T) {
+	for _, cfg := range []string{`{}`, `{"flows":10,"vary":"random","seed":3}`, `{"src_ip_range":"10.250.0.1","dst_port_range":9}`} {
+		resps, err := run(t, cfg, sdk.Request{DeviceMAC: deviceMAC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := templateJSON(t, resps[0]); strings.Contains(got, `"fields"`) || strings.Contains(got, `"flows"`) {
+			t.Errorf("%s: template %s", cfg, got)
+		}
+	}
+}
+
+func TestRangesBecomeChainedFields(t *testing.T) {
+	cfg := `{"src_ip_range":"10.0.0.1-10.0.0.254","dst_ip_range":"10.1.0.1","src_port_range":"1024-2023","dst_port_range":"20000-20999","flows":100000}`
+	resps, err := run(t, cfg, sdk.Request{DeviceMAC: deviceMAC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"fields":[` +
+		`{"offset":26,"size":4,"op":"inc","min":"10.0.0.1","max":"10.0.0.254"},` +
+		`{"offset":34,"size":2,"op":"inc","min":1024,"max":2023,"chain":true},` +
+		`{"offset":36,"size":2,"op":"inc","min":20000,"max":20999,"chain":true}],"flows":100000}`
+	if got := templateJSON(t, resps[0]); !strings.HasSuffix(got, want) {
+		t.Fatalf("template\n got %s\nwant ...%s", got, want)
+	}
+	// The base frame is the first flow, checksums and all.
+	b := resps[0].Template.BasePacket.Data
+	be := binary.BigEndian
+	if !bytes.Equal(b[26:30], []byte{10, 0, 0, 1}) || !bytes.Equal(b[30:34], []byte{10, 1, 0, 1}) ||
+		be.Uint16(b[34:]) != 1024 || be.Uint16(b[36:]) != 20000 {
+		t.Fatalf("base frame % x", b[26:38])
+	}
+	pseudo := append(append([]byte{}, b[26:34]...), 0, 17, 0, byte(len(b)-34))
+	if onesSum(b[14:34]) != 0xffff || onesSum(pseudo, b[34:]) != 0xffff {
+		t.Fatal("base frame checksums do not verify")
+	}
+}
+
+// Each random field draws with its own seed: seed plus its position.
+func TestRandomFieldsGetSuccessiveSeeds(t *testing.T) {
+	resps, err := run(t, `{"dst_ip_range":"10.0.0.1-10.0.0.9","src_port_range":"1-65535","dst_port_range":"1-2","vary":"random","seed":7}`,
+		sdk.Request{DeviceMAC: deviceMAC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"fields":[` +
+		`{"offset":30,"size":4,"op":"random","min":"10.0.0.1","max":"10.0.0.9","seed":7},` +
+		`{"offset":34,"size":2,"op":"random","min":1,"max":65535,"seed":8,"chain":true},` +
+		`{"offset":36,"size":2,"op":"random","min":1,"max":2,"seed":9,"chain":true}]}`
+	if got := templateJSON(t, resps[0]); !strings.HasSuffix(got, want) {
+		t.Fatalf("template\n got %s\nwant ...%s", got, want)
+	}
+}
+
+// With count > 1 each template keeps its own source port and varies the
+// other ranges.
+func TestCountWithRanges(t *testing.T) {
+	resps, err := run(t, `{"dst_port_range":"1-10"}`, sdk.Request{DeviceMAC: deviceMAC, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range resps {
+		if port := binary.BigEndian.Uint16(r.Template.BasePacket.Data[34:]); port != uint16(12345+i) || len(r.Template.Fields) != 1 {
+			t.Errorf("template %d: src port %d, fields %+v", i, port, r.Template.Fields)
+		}
 	}
 }

@@ -68,7 +68,7 @@ func describeConfigError(err error, v any) error {
 	case errors.As(err, &typ) && typ.Field == "":
 		return fmt.Errorf("config must be a JSON object, not %s", valueName(typ.Value))
 	case errors.As(err, &typ):
-		return fmt.Errorf("config key %q must be %s, not %s", typ.Field, kindName(typ.Type), valueName(typ.Value))
+		return fmt.Errorf("config key %q must be %s, not %s", configKey(typ.Field, v), kindName(typ.Type), valueName(typ.Value))
 	}
 	// encoding/json reports unknown fields with a plain error.
 	if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -77,7 +77,32 @@ func describeConfigError(err error, v any) error {
 	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
 }
 
+// configKey is the key an UnmarshalTypeError's Field path names, without
+// the Go names encoding/json puts in it for the embedded structs (such as
+// FlowKeys) the key is promoted from.
+func configKey(path string, v any) string {
+	t := reflect.TypeOf(v)
+	var key []string
+	for _, name := range strings.Split(path, ".") {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t != nil && t.Kind() == reflect.Struct {
+			if f, ok := t.FieldByName(name); ok && f.Anonymous {
+				t = f.Type
+				continue
+			}
+		}
+		key = append(key, name)
+		t = nil // a nested object's keys are JSON names: the rest stays as it is
+	}
+	return strings.Join(key, ".")
+}
+
 func kindName(t reflect.Type) string {
+	if t == rangeSettingType {
+		return `a range "A-B" or a single value`
+	}
 	switch t.Kind() {
 	case reflect.Bool:
 		return "true or false"
@@ -121,11 +146,22 @@ func knownKeys(v any) []string {
 	if t == nil || t.Kind() != reflect.Struct {
 		return nil
 	}
+	keys := structKeys(t)
+	slices.Sort(keys)
+	return keys
+}
+
+// structKeys lists the JSON keys of struct type t, those of an untagged
+// embedded struct (such as FlowKeys) included, as encoding/json reads them.
+func structKeys(t reflect.Type) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch {
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			keys = append(keys, structKeys(f.Type)...)
+			continue
 		case !f.IsExported() || name == "-":
 			continue
 		case name == "":
@@ -133,6 +169,13 @@ func knownKeys(v any) []string {
 		}
 		keys = append(keys, name)
 	}
-	slices.Sort(keys)
 	return keys
+}
+
+// CheckIntKey checks that value, the integer config key key, lies in lo..hi.
+func CheckIntKey(key string, value, lo, hi int) error {
+	if value < lo || value > hi {
+		return fmt.Errorf("%s %d is out of range %d..%d", key, value, lo, hi)
+	}
+	return nil
 }

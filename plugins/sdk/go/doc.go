@@ -15,6 +15,22 @@
 // the imports env.host_log and env.host_report_metric. The Go runtime adds
 // only wasi_snapshot_preview1 imports.
 //
+// A plugin that makes many flows of one template embeds FlowKeys in its
+// config, checks them with FlowKeys.Ranges, places the ranges in its frame
+// (FlowRanges.Fields, IPRange.Field, NumberRange.Field) and makes each
+// template with Variation.Template, which emits the template's field
+// program; the host varies the frame per packet. UDPFrame lays out the
+// frames of the bundled UDP plugins.
+//
+// A UDP plugin gets all of that in one piece: it registers a UDPPlugin,
+// which keeps the UDPFlows its Parse makes of the config and makes their
+// templates for each request. The config is UDP4Keys or UDP6Keys (the
+// bundled UDP plugins' keys, FlowKeys included), which ParseUDP4Keys and
+// ParseUDP6Keys read; a plugin with keys of its own embeds one in its
+// config struct and makes the flows with its Flows, passing a
+// FrameExtension that adds its own headers to the frame, as vlan adds its
+// VLAN tags.
+//
 // A failing callback never has to log for itself: the SDK logs the returned
 // error (or a recovered panic) at ERROR level, the line the host shows the
 // user, and returns a code that says where it failed:

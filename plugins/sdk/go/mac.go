@@ -38,3 +38,16 @@ func ParseMAC(s string) (MAC, error) {
 func (m MAC) String() string {
 	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
 }
+
+// ParseOptionalMAC reads the value of the MAC config key key; "", the key
+// not set, is nil.
+func ParseOptionalMAC(key, val string) (*MAC, error) {
+	if val == "" {
+		return nil, nil
+	}
+	m, err := ParseMAC(val)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q is not a MAC address: %w", key, val, err)
+	}
+	return &m, nil
+}

@@ -34,6 +34,13 @@ type GeneratorResponse struct {
 // Template describes the packet to send.
 type Template struct {
 	BasePacket BasePacket `json:"base_packet"`
+	// Fields ask the host to vary bytes of the base packet per packet (see
+	// Field); none sends the base packet every time, and leaves the key out
+	// so that such a template is the seed's JSON byte for byte.
+	Fields []Field `json:"fields,omitempty"`
+	// Flows caps the template's flows: it repeats its first Flows variants.
+	// 0, no cap, leaves the key out. Used only with Fields.
+	Flows uint64 `json:"flows,omitempty"`
 }
 
 // BasePacket is a whole frame, from the Ethernet header on.
