@@ -21,12 +21,24 @@
  * before reaching it (xdp_redirect_err), so the engine reports frames
  * accepted, not only frames run.
  *
+ * A template with fields (field_program.h) is run with a struct
+ * xdperf_live_meta in front of the frame (XDP metadata): the program then
+ * writes the template's variant k = meta.base + n into the frame, n the
+ * frames this call of the sender slot has run so far, and updates the
+ * checksums the frame carries. Live frames are recycled within a call and
+ * not re-initialised, so a frame holds some earlier variant (or the base
+ * frame) and the checksums are updated from the bytes it holds (RFC 1624),
+ * never from the base frame. Frames without metadata go straight out.
+ *
  * Built by native/build.rs with clang -O2 -g -target bpf; loaded by
  * native/src/xdp_live.rs (aya), which sets the read-only globals.
  */
 #include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+
+#include "field_program.h"
 
 /* Only the field read here; its offset is relocated against the running
  * kernel's BTF (CO-RE), so no vmlinux.h is needed. */
@@ -51,14 +63,387 @@ struct {
 volatile const __u32 target_ifindex = 0;
 volatile const __u32 sender_tgid = 0;
 
+/*
+ * Field and checksum offsets are bounded by a page (a live frame is less):
+ * bounding them lets the verifier prove the packet accesses, and no field
+ * of a real frame is further.
+ */
+#define MAX_FRAME_OFFSET 4096
+
+/*
+ * Where a field is in the variant a sender slot wrote last, so the next
+ * variant follows without divisions (they cost more than the rest of the
+ * program): for inc/dec/list the own index modulo the cardinality, and
+ * what the value is computed from.
+ */
+struct field_position {
+	__u64 index;  /* own index % cardinality */
+	__u64 term;   /* inc/dec: index * step % span; random: seed + own index */
+	__u64 stride; /* inc/dec: step % span */
+};
+
+/* A sender slot's cursor in its current call. */
+struct slot_cursor {
+	__u32 call;    /* xdperf_live_meta.call of the call being run */
+	__u32 started; /* 0 until the slot's first frame */
+	__u64 k;       /* the variant written last, flow_limit applied */
+	struct field_position fields[XDPERF_MAX_FIELDS];
+};
+
+/* The field program of each template, by template index; the loader sets
+ * max_entries to the template count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdperf_field_program);
+} xdperf_field_programs SEC(".maps");
+
+/* The values of every list field of every template, each field's from its
+ * list_start; the loader sets max_entries to their number. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} xdperf_field_lists SEC(".maps");
+
+/* One per sender slot (xdperf_live_meta.slot); the loader sets max_entries
+ * to the thread count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slot_cursor);
+} xdperf_slot_cursors SEC(".maps");
+
+static __always_inline __u64 splitmix64(__u64 x)
+{
+	__u64 z = x + 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Places field f at variant k: the divisions, once a call. */
+static __always_inline void seek_field(const struct xdperf_field *f,
+				       struct field_position *p, __u64 k)
+{
+	__u64 own_index = k / f->divisor;
+
+	p->index = own_index % f->cardinality;
+	switch (f->op) {
+	case XDPERF_OP_INC:
+	case XDPERF_OP_DEC:
+		p->stride = f->step % f->span;
+		p->term = p->index * p->stride % f->span;
+		break;
+	case XDPERF_OP_RANDOM:
+		p->term = f->seed + own_index;
+		break;
+	}
+}
+
+/* Moves field f on by one own index; whether it wrapped (a chained field
+ * after it then moves on too). */
+static __always_inline int step_field(const struct xdperf_field *f,
+				      struct field_position *p)
+{
+	switch (f->op) {
+	case XDPERF_OP_INC:
+	case XDPERF_OP_DEC:
+		/* term + stride modulo span, where the sum may overflow. */
+		if (p->term >= f->span - p->stride)
+			p->term -= f->span - p->stride;
+		else
+			p->term += p->stride;
+		break;
+	case XDPERF_OP_RANDOM:
+		p->term++;
+		break;
+	}
+	if (++p->index < f->cardinality)
+		return 0;
+	p->index = 0;
+	if (f->op != XDPERF_OP_RANDOM)
+		p->term = 0;
+	return 1;
+}
+
+/* Field f's value where p is; 0 if a list value is missing (the loader
+ * never leaves one out). */
+static __always_inline int field_value(const struct xdperf_field *f,
+				       const struct field_position *p,
+				       __u64 *value)
+{
+	__u32 list_index;
+	__u64 *listed;
+
+	switch (f->op) {
+	case XDPERF_OP_INC:
+		*value = f->min + p->term;
+		return 1;
+	case XDPERF_OP_DEC:
+		*value = f->min + (f->span - 1) - p->term;
+		return 1;
+	case XDPERF_OP_RANDOM:
+		*value = f->min + splitmix64(p->term) % f->span;
+		return 1;
+	case XDPERF_OP_LIST:
+		list_index = f->list_start + (__u32)p->index;
+		listed = bpf_map_lookup_elem(&xdperf_field_lists, &list_index);
+		if (!listed)
+			return 0;
+		*value = *listed;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * What replacing the big-endian number `old` (at most 32 bits), which ends
+ * at frame offset `end`, by `new` adds to a one's complement sum of the
+ * frame's 16-bit words, modulo 0xffff (RFC 1624's ~m + m'; the sum is
+ * folded once, in updated_checksum). As 2^16 = 1 (mod 0xffff), the bytes
+ * of a number x add x to the sum when its last byte is a word's low half
+ * (an odd offset, `end` even: every header starts at an even one), else
+ * x * 2^8;
+ * 0xffffffff = 0 (mod 0xffff) keeps the difference positive.
+ */
+static __always_inline __u64 sum_change(__u32 old, __u32 new, __u32 end)
+{
+	__u64 change = 0xffffffffULL - old + new;
+
+	return change << ((end & 1) * 8);
+}
+
+/*
+ * Writes the low `width` bytes of `value` big-endian at `offset` and
+ * returns what the change adds to the sum of every checksum covering
+ * them: as one access of 8 bytes, or of 4, 2 and 1 as `width` holds them.
+ */
+static __always_inline __u64 write_field(void *data, void *data_end,
+					 __u32 offset, __u32 width, __u64 value)
+{
+	void *at = data + offset;
+	__u64 delta = 0;
+	__u64 old;
+	__u32 new;
+
+	if (offset > MAX_FRAME_OFFSET)
+		return 0;
+	if (width == 8) {
+		if (at + 8 > data_end)
+			return 0;
+		old = bpf_be64_to_cpu(*(__u64 *)at);
+		*(__u64 *)at = bpf_cpu_to_be64(value);
+		/* Its halves end at offsets of the same parity. */
+		return sum_change(old >> 32, value >> 32, offset + 8) +
+		       sum_change(old, value, offset + 8);
+	}
+	if (width & 4) {
+		if (at + 4 > data_end)
+			return 0;
+		old = bpf_ntohl(*(__u32 *)at);
+		new = value >> ((width - 4) * 8);
+		*(__u32 *)at = bpf_htonl(new);
+		offset += 4;
+		at += 4;
+		delta += sum_change(old, new, offset);
+	}
+	if (width & 2) {
+		if (at + 2 > data_end)
+			return delta;
+		old = bpf_ntohs(*(__u16 *)at);
+		new = (__u16)(value >> ((width & 1) * 8));
+		*(__u16 *)at = bpf_htons(new);
+		offset += 2;
+		at += 2;
+		delta += sum_change(old, new, offset);
+	}
+	if (width & 1) {
+		if (at + 1 > data_end)
+			return delta;
+		old = *(__u8 *)at;
+		new = (__u8)value;
+		*(__u8 *)at = new;
+		delta += sum_change(old, new, offset + 1);
+	}
+	return delta;
+}
+
+/* The 16-bit checksum at `offset`, if the frame holds it. */
+static __always_inline __u16 *checksum_field(void *data, void *data_end, __u32 offset)
+{
+	__u16 *field = data + offset;
+
+	if (offset > MAX_FRAME_OFFSET || (void *)(field + 1) > data_end)
+		return 0;
+	return field;
+}
+
+/*
+ * RFC 1624's eqn. 3, HC' = ~(~HC + delta), `delta` the sum of the ~m + m'
+ * terms. The sum is never 0 (delta is not), so HC' is what a full
+ * computation gives, 0x0000 rather than 0xffff, unless the data are all
+ * zero.
+ */
+static __always_inline __u16 updated_checksum(__u16 checksum, __u64 delta)
+{
+	__u64 sum = (__u16)~checksum + delta;
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/*
+ * Whether the program's ICMP message (zero_message_start/end) is all zero
+ * but for its checksum. Only the fields' bytes in it can be other than
+ * zero, so those are the ones read. A global function, so the verifier
+ * checks it once rather than on every path that reaches it.
+ */
+__noinline int message_is_zero(struct xdp_md *ctx,
+			       const struct xdperf_field_program *program)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!program)
+		return 0;
+	for (__u32 i = 0; i < XDPERF_MAX_FIELDS && i < program->field_count; i++) {
+		const struct xdperf_field *field = &program->fields[i];
+		__u32 first = field->offset;
+
+		if (first > MAX_FRAME_OFFSET)
+			return 0;
+		for (__u32 j = 0; j < 8 && j < field->width; j++) {
+			__u32 offset = first + j;
+			__u8 *byte = data + offset;
+
+			if (offset < program->zero_message_start ||
+			    offset >= program->zero_message_end)
+				continue;
+			if ((void *)(byte + 1) > data_end || *byte)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Moves the slot's cursor to the variant its frame gets: the call's first,
+ * variant base (with divisions), else the one after the slot's last (an
+ * odometer step: a field that starts a group, divisor 1, always moves on;
+ * a chained one when the field before it wrapped).
+ */
+static __always_inline void next_variant(const struct xdperf_field_program *program,
+					 struct slot_cursor *cursor,
+					 const struct xdperf_live_meta *meta)
+{
+	__u32 count = program->field_count;
+	int carry = 0;
+	__u64 k;
+
+	if (cursor->started && cursor->call == meta->call) {
+		/* k wraps to 0 at flow_limit, or past 2^64 - 1 without one
+		 * (flow_limit 0): every field is then at its start. */
+		k = cursor->k + 1;
+		if (k == program->flow_limit)
+			k = 0;
+		cursor->k = k;
+		if (k != 0) {
+			for (__u32 i = 0; i < XDPERF_MAX_FIELDS && i < count; i++) {
+				const struct xdperf_field *field = &program->fields[i];
+
+				if (field->divisor == 1)
+					carry = 1;
+				if (carry)
+					carry = step_field(field, &cursor->fields[i]);
+			}
+			return;
+		}
+	} else {
+		cursor->started = 1;
+		cursor->call = meta->call;
+		k = meta->base;
+		if (program->flow_limit)
+			k %= program->flow_limit;
+		cursor->k = k;
+	}
+	for (__u32 i = 0; i < XDPERF_MAX_FIELDS && i < count; i++)
+		seek_field(&program->fields[i], &cursor->fields[i], k);
+}
+
+/* Writes the next variant of the template `meta` names into the frame. */
+static __always_inline void write_variant(struct xdp_md *ctx,
+					  const struct xdperf_live_meta *meta)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xdperf_field_program *program;
+	struct slot_cursor *cursor;
+	__u64 ip_delta = 0, l4_delta = 0;
+	__u32 key;
+
+	key = meta->slot;
+	cursor = bpf_map_lookup_elem(&xdperf_slot_cursors, &key);
+	key = meta->template_index;
+	program = bpf_map_lookup_elem(&xdperf_field_programs, &key);
+	if (!cursor || !program)
+		return;
+	next_variant(program, cursor, meta);
+
+	for (__u32 i = 0; i < XDPERF_MAX_FIELDS && i < program->field_count; i++) {
+		const struct xdperf_field *field = &program->fields[i];
+		__u64 value, delta;
+
+		if (!field_value(field, &cursor->fields[i], &value))
+			continue;
+		delta = write_field(data, data_end, field->offset, field->width, value);
+		if (field->checksums & XDPERF_CSUM_IP)
+			ip_delta += delta;
+		if (field->checksums & XDPERF_CSUM_L4)
+			l4_delta += delta;
+	}
+	/* A covered checksum's delta is never 0 (see sum_change). */
+	if (ip_delta) {
+		__u16 *field = checksum_field(data, data_end, program->ip_checksum);
+
+		if (field)
+			*field = bpf_htons(updated_checksum(bpf_ntohs(*field), ip_delta));
+	}
+	if (l4_delta) {
+		__u16 *field = checksum_field(data, data_end, program->l4_checksum);
+		__u16 checksum;
+
+		if (!field)
+			return;
+		checksum = updated_checksum(bpf_ntohs(*field), l4_delta);
+		/* UDP sends a computed 0 as 0xffff (0 means none); an all-zero
+		 * ICMP message has the checksum a full computation gives. */
+		if (checksum == 0 &&
+		    (program->l4_is_udp ||
+		     (program->zero_message_end && message_is_zero(ctx, program))))
+			checksum = 0xffff;
+		*field = bpf_htons(checksum);
+	}
+}
+
 SEC("xdp")
 int xdperf_live_tx(struct xdp_md *ctx)
 {
+	struct xdperf_live_meta *meta = (void *)(long)ctx->data_meta;
+
 	if (ctx->ingress_ifindex == target_ifindex)
 		return XDP_PASS;
+	if ((void *)(meta + 1) <= (void *)(long)ctx->data)
+		write_variant(ctx, meta);
 	return bpf_redirect(target_ifindex, 0);
 }
-
 static __always_inline struct xmit_counts *counts_of_this_sender(void)
 {
 	__u32 key = 0;
