@@ -70,7 +70,7 @@ test-rust:
 # Every test that needs neither root nor the lab, as any user and offline, on a built tree
 # (make build fixtures); nothing is installed. Suites that need root skip, saying so in a line.
 unit:
-	cd native && cargo test --release --quiet --offline
+	cd native && XDPERF_UNIT=1 cargo test --release --quiet --offline
 	$(MAKE) test-go
 	XDPERF_UNIT=1 $(MAKE) test-ts
 

@@ -6,7 +6,7 @@ pub mod afxdp;
 pub mod packet;
 pub mod xdp;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::gate::{Gate, LoopEnd};
 use crate::pacer::MonotonicClock;
 use crate::plan::{Engine, TxPlan};
@@ -64,22 +64,6 @@ pub trait TxEngine: Send + Sync {
 
 /// The engine `plan` asks for, set up for it.
 pub fn for_plan(plan: &TxPlan, schedule: &Schedule) -> Result<Box<dyn TxEngine>> {
-    // Until the xdp engine writes the variants, sending its base frame over
-    // and over would be one flow where many were asked for.
-    if let Some(template) = plan
-        .programs
-        .iter()
-        .position(|p| !p.is_empty())
-        .filter(|_| plan.engine == Engine::Xdp)
-    {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            format!(
-                "template {template}: the {} engine does not vary fields yet",
-                plan.engine.name()
-            ),
-        ));
-    }
     Ok(match plan.engine {
         Engine::Afxdp => Box::new(afxdp::AfxdpEngine::new(plan, schedule)),
         Engine::Xdp => Box::new(xdp::LiveTransmitter::start(plan, schedule)?),

@@ -160,6 +160,13 @@ impl FieldProgram {
         self.l4_is_udp
     }
 
+    /// The ICMP message, if only the fields can make it all zero: its
+    /// checksum is then 0xffff (see the field), which an engine that fixes
+    /// checksums itself must know.
+    pub fn zero_icmp_message(&self) -> Option<Range<usize>> {
+        self.zero_icmp_message.clone()
+    }
+
     /// The template's `flows`: k is taken modulo this first.
     pub fn flow_limit(&self) -> Option<u64> {
         self.flow_limit

@@ -56,6 +56,13 @@ pub struct XmitCountsValue {
 // bit pattern is a valid value, as aya requires of map values.
 unsafe impl Pod for XmitCountsValue {}
 
+/// Whether the process runs as root, as tests that load BPF programs need.
+#[cfg(test)]
+pub fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
 const BPF_FS_MAGIC: libc::c_long = 0xcafe_4a11;
 
 /// Whether `path` (which exists) is on a BPF filesystem; Err if the path

@@ -1,11 +1,13 @@
 //! The modules that talk to the kernel, the only ones allowed unsafe code
 //! (each block with a `// SAFETY:` line): interfaces (device, netlink,
 //! veth), namespaces, CPU affinity, AF_XDP (UMEM, socket and rings),
-//! AF_PACKET rings, and what BPF programs share with userspace.
+//! AF_PACKET rings, and what BPF programs share with userspace (the xdp
+//! engine's field programs among it).
 
 pub mod bpf;
 pub mod cpu;
 pub mod device;
+pub mod field_maps;
 pub mod netlink;
 pub mod netns;
 pub mod packet_ring;

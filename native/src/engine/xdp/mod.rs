@@ -12,6 +12,11 @@
 //! of the count (what the first `count` packets of the per-packet mix hold),
 //! so 3:1 over 1 000 000 is 750 000 and 250 000 however the runs fall.
 //!
+//! A template with fields is varied by the program (bpf/xdp_live_tx.c),
+//! which finds the template's field program in a map: each call hands it
+//! the variant index of its first frame, claimed from the template's
+//! shared cursor, so threads send disjoint slices of one sequence.
+//!
 //! For the run, the program is attached to the target (natively, else
 //! generically; see the BPF source for why), and two tracing programs count
 //! what the target's driver took and dropped. All three are removed when the
@@ -19,7 +24,7 @@
 
 pub mod tx_loop;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -31,9 +36,11 @@ use aya::{Btf, Ebpf, EbpfLoader};
 
 use crate::engine::{LoopContext, ThreadSender, TxEngine};
 use crate::error::{Error, ErrorKind, Result, Setting};
+use crate::fields::FieldProgram;
 use crate::gate::{LoopEnd, PacketBudget};
 use crate::kernel::bpf::{load_xdp, XmitCountsValue};
 use crate::kernel::device::device_info;
+use crate::kernel::field_maps::{fill_field_maps, size_field_maps};
 use crate::kernel::netlink;
 use crate::kernel::veth;
 use crate::pacer::Pacer;
@@ -127,6 +134,8 @@ pub struct LiveTransmitter {
     attachment: Mutex<Option<Attachment>>,
     counts: PerCpuArray<MapData, XmitCountsValue>,
     threads_left: AtomicUsize,
+    /// Per template, the variant index of the next frame any thread sends.
+    variant_cursors: Vec<AtomicU64>,
     /// Packets per template run and call ([`run_length`]).
     pub run: u64,
     pub quotas: Option<TemplateQuotas>,
@@ -151,12 +160,11 @@ impl LiveTransmitter {
             .instead(Setting::Engine, OTHER_ENGINES));
         }
         let subject = format!("interface {name}: XDP live-frames program");
-        let mut ebpf = EbpfLoader::new()
-            .override_global(TARGET_GLOBAL, &plan.ifindex, true)
-            .override_global(TGID_GLOBAL, &std::process::id(), true)
-            .load(OBJECT)
-            .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
-        let program = load_xdp(&mut ebpf, PROGRAM, &subject)?;
+        let mut ebpf = load_object(plan.ifindex, &plan.programs, plan.queues.len(), &subject)?;
+        let program: &mut Xdp = ebpf
+            .program_mut(PROGRAM)
+            .and_then(|program| program.try_into().ok())
+            .expect("loaded in load_object");
         let target = attach_to_target(program, plan.ifindex, &subject)?;
         wait_for_carrier(name)?;
         check_redirect_target(plan, &facts)?;
@@ -174,6 +182,7 @@ impl LiveTransmitter {
             })),
             counts,
             threads_left: AtomicUsize::new(plan.queues.len()),
+            variant_cursors: plan.frames.iter().map(|_| AtomicU64::new(0)).collect(),
             run: u64::from(run_length(plan.thread_rates.as_ref().map(|rates| rates[0]))),
             quotas: plan.count.map(|count| TemplateQuotas::new(schedule, count)),
         })
@@ -185,6 +194,13 @@ impl LiveTransmitter {
             .program(PROGRAM)
             .and_then(|program| program.try_into().ok())
             .expect("loaded in start")
+    }
+
+    /// Claims the next `count` variants of `template` for one call: the
+    /// variant index of its first frame.
+    #[inline]
+    pub fn claim_variants(&self, template: usize, count: u32) -> u64 {
+        self.variant_cursors[template].fetch_add(u64::from(count), Ordering::Relaxed)
     }
 
     fn detach(&self) {
@@ -212,8 +228,11 @@ impl LiveTransmitter {
 }
 
 impl TxEngine for LiveTransmitter {
-    fn open_sender(&self, _plan: &TxPlan, _index: usize) -> Result<Box<dyn ThreadSender + '_>> {
-        Ok(Box::new(LiveSender(self)))
+    fn open_sender(&self, _plan: &TxPlan, index: usize) -> Result<Box<dyn ThreadSender + '_>> {
+        Ok(Box::new(LiveSender {
+            transmitter: self,
+            slot: index as u32,
+        }))
     }
 
     /// The count is split over the templates ([`TemplateQuotas`]).
@@ -247,7 +266,11 @@ impl TxEngine for LiveTransmitter {
     }
 }
 
-struct LiveSender<'a>(&'a LiveTransmitter);
+struct LiveSender<'a> {
+    transmitter: &'a LiveTransmitter,
+    /// The thread's index: its cursor in the program's maps.
+    slot: u32,
+}
 
 impl ThreadSender for LiveSender<'_> {
     fn mode(&self) -> &'static str {
@@ -256,8 +279,10 @@ impl ThreadSender for LiveSender<'_> {
 
     fn run(self: Box<Self>, context: LoopContext<'_>) -> LoopEnd {
         LiveLoop {
-            transmitter: self.0,
+            transmitter: self.transmitter,
+            slot: self.slot,
             frames: &context.plan.frames,
+            programs: &context.plan.programs,
             schedule: context.schedule,
             batch_size: context.plan.xdp_batch_size,
             gate: context.gate,
@@ -271,6 +296,29 @@ impl Drop for LiveTransmitter {
     fn drop(&mut self) {
         self.detach();
     }
+}
+
+/// Loads the live-frames object for `target_ifindex`, with `programs` (one
+/// per template) in its field maps and a cursor for each of `slots` sender
+/// slots, and its transmit program into the kernel; errors name `subject`.
+fn load_object(
+    target_ifindex: u32,
+    programs: &[FieldProgram],
+    slots: usize,
+    subject: &str,
+) -> Result<Ebpf> {
+    let tgid = std::process::id();
+    let mut loader = EbpfLoader::new();
+    loader
+        .override_global(TARGET_GLOBAL, &target_ifindex, true)
+        .override_global(TGID_GLOBAL, &tgid, true);
+    size_field_maps(&mut loader, programs, slots);
+    let mut ebpf = loader
+        .load(OBJECT)
+        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+    fill_field_maps(&mut ebpf, programs, subject)?;
+    load_xdp(&mut ebpf, PROGRAM, subject)?;
+    Ok(ebpf)
 }
 
 /// Runs every template once, dropped, as the engine will run it: the
@@ -375,6 +423,9 @@ fn attach_tracing(ebpf: &mut Ebpf, subject: &str) -> Result<Vec<BtfTracePointLin
     }
     Ok(links)
 }
+
+#[cfg(test)]
+mod field_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,30 +1,36 @@
 //! The xdp engine's transmit loop: one BPF_PROG_RUN call per pacer grant,
 //! each a run of copies of one template, following the schedule run by run
 //! (see the module above for why), with the count claimed per template.
+//! A template with fields goes with the metadata its variants follow from.
 
 use std::sync::atomic::Ordering;
 
 use aya::programs::{TestRun, TestRunAttrs, TestRunOptions, Xdp};
 
 use crate::error::errno_in;
+use crate::fields::FieldProgram;
 use crate::gate::{Admit, Gate, LoopEnd};
+use crate::kernel::field_maps::MetaFrame;
 use crate::pacer::Clock;
 use crate::schedule::Schedule;
 use crate::stats::{LocalCounters, QueueCounters};
 
 use super::LiveTransmitter;
 
-/// Runs `program` on `repeat` live copies of `frame`, `batch_size` at a
-/// time; the errno if the kernel refused.
+/// Runs `program` on `repeat` live copies of `data` (with `context`, the
+/// xdp_md, when it holds metadata), `batch_size` at a time; the errno if
+/// the kernel refused.
 #[inline]
 pub fn run_live_frames(
     program: &Xdp,
-    frame: &[u8],
+    data: &[u8],
+    context: Option<&[u8]>,
     repeat: u32,
     batch_size: u32,
 ) -> std::result::Result<(), i32> {
     let options = TestRunOptions {
-        data_in: Some(frame),
+        data_in: Some(data),
+        ctx_in: context,
         repeat,
         attrs: TestRunAttrs::new().xdp_live_frames(batch_size),
         ..TestRunOptions::new()
@@ -35,10 +41,22 @@ pub fn run_live_frames(
         .map_err(|err| errno_in(&err).unwrap_or(libc::EIO))
 }
 
+/// What a call hands the kernel for one template.
+enum TemplateInput<'a> {
+    /// A template without fields: its frame as is.
+    Fixed(&'a [u8]),
+    /// A template with fields: its frame behind this thread's metadata.
+    Varied(MetaFrame),
+}
+
 /// Everything one xdp transmit thread needs.
 pub struct LiveLoop<'a, C: Clock> {
     pub transmitter: &'a LiveTransmitter,
+    /// The thread's sender slot in the program's maps.
+    pub slot: u32,
     pub frames: &'a [Vec<u8>],
+    /// One per template, as `frames`.
+    pub programs: &'a [FieldProgram],
     pub schedule: &'a Schedule,
     pub batch_size: u32,
     /// Stop, deadline and pacer (the count is in the transmitter's quotas).
@@ -57,6 +75,22 @@ impl<C: Clock> LiveLoop<'_, C> {
         let mut used_up = vec![false; templates];
         let mut used_up_count = 0;
         let mut position = 0u64;
+        let mut inputs: Vec<TemplateInput> = self
+            .frames
+            .iter()
+            .zip(self.programs)
+            .enumerate()
+            .map(|(index, (frame, program))| {
+                if program.is_empty() {
+                    TemplateInput::Fixed(frame)
+                } else {
+                    TemplateInput::Varied(MetaFrame::new(frame, index as u32, self.slot))
+                }
+            })
+            .collect();
+        // Numbers this thread's calls for the program, which counts the
+        // frames of each call from its first.
+        let mut call = 0u32;
         let end = loop {
             let (template, left_in_run) = self.schedule.run_at(position, run);
             let template = template as usize;
@@ -105,8 +139,17 @@ impl<C: Clock> LiveLoop<'_, C> {
                         Ordering::Relaxed,
                     );
                     local.publish_ahead(self.counters, repeat);
+                    let (data, context) = match &mut inputs[template] {
+                        TemplateInput::Fixed(frame) => (*frame, None),
+                        TemplateInput::Varied(meta_frame) => {
+                            call = call.wrapping_add(1);
+                            let base = self.transmitter.claim_variants(template, repeat);
+                            meta_frame.set_call(call, base);
+                            (meta_frame.data(), Some(meta_frame.context()))
+                        }
+                    };
                     if let Err(errno) =
-                        run_live_frames(program, &self.frames[template], repeat, self.batch_size)
+                        run_live_frames(program, data, context, repeat, self.batch_size)
                     {
                         local.errors += 1;
                         self.counters.per_template[template]

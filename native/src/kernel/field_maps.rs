@@ -1,0 +1,216 @@
+//! The field programs of the xdp engine's BPF program as it reads them
+//! (bpf/field_program.h): `#[repr(C)]` mirrors of the C structs, the maps
+//! that hold them, and the metadata a live frame of a template with fields
+//! carries in front of it.
+
+use aya::maps::{Array, MapData};
+use aya::{Ebpf, EbpfLoader, Pod};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::fields::{FieldOp, FieldProgram, MAX_FIELDS};
+
+/// Each template's program, by template index.
+const PROGRAMS_MAP: &str = "xdperf_field_programs";
+/// The values of every list field, each field's from its `list_start`.
+const LISTS_MAP: &str = "xdperf_field_lists";
+/// Each sender slot's position in its current call.
+const CURSORS_MAP: &str = "xdperf_slot_cursors";
+
+/// `struct xdperf_field`.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
+struct FieldValue {
+    min: u64,
+    span: u64,
+    step: u64,
+    cardinality: u64,
+    divisor: u64,
+    seed: u64,
+    list_start: u32,
+    offset: u16,
+    width: u8,
+    op: u8,
+    checksums: u8,
+    pad: [u8; 7],
+}
+
+/// `struct xdperf_field_program`.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
+struct ProgramValue {
+    flow_limit: u64,
+    field_count: u32,
+    ip_checksum: u16,
+    l4_checksum: u16,
+    l4_is_udp: u8,
+    pad: u8,
+    zero_message_start: u16,
+    zero_message_end: u16,
+    pad2: [u8; 2],
+    fields: [FieldValue; MAX_FIELDS],
+}
+
+// The sizes bpf/field_program.h gives them, with no padding the compiler adds.
+const _: () = assert!(std::mem::size_of::<FieldValue>() == 64);
+const _: () = assert!(std::mem::size_of::<ProgramValue>() == 24 + 64 * MAX_FIELDS);
+
+// SAFETY: FieldValue is repr(C) with explicit padding (no bytes the
+// compiler leaves undefined), integers only, so every bit pattern is a
+// valid value, as aya requires of map values.
+unsafe impl Pod for FieldValue {}
+// SAFETY: ProgramValue is repr(C) with explicit padding, integers and
+// FieldValues only, so every bit pattern is a valid value.
+unsafe impl Pod for ProgramValue {}
+
+/// `enum xdperf_field_op`.
+fn op_code(op: FieldOp) -> u8 {
+    match op {
+        FieldOp::Inc => 0,
+        FieldOp::Dec => 1,
+        FieldOp::Random => 2,
+        FieldOp::List => 3,
+    }
+}
+
+impl ProgramValue {
+    /// `program` as the BPF program reads it, its list values appended to
+    /// `lists`.
+    fn of(program: &FieldProgram, lists: &mut Vec<u64>) -> ProgramValue {
+        let mut value = ProgramValue {
+            flow_limit: program.flow_limit().unwrap_or(0),
+            field_count: program.fields().len() as u32,
+            ip_checksum: program.ip_checksum().unwrap_or(0),
+            l4_checksum: program.l4_checksum().unwrap_or(0),
+            l4_is_udp: u8::from(program.l4_is_udp()),
+            ..ProgramValue::default()
+        };
+        if let Some(message) = program.zero_icmp_message() {
+            // Within the frame, whose offsets the program's u16s hold.
+            value.zero_message_start = message.start as u16;
+            value.zero_message_end = message.end as u16;
+        }
+        for (slot, field) in value.fields.iter_mut().zip(program.fields()) {
+            *slot = FieldValue {
+                min: field.min,
+                span: field.span,
+                step: field.step,
+                cardinality: field.cardinality,
+                divisor: field.divisor,
+                seed: field.seed,
+                list_start: lists.len() as u32,
+                offset: field.offset,
+                width: field.width,
+                op: op_code(field.op),
+                checksums: field.checksums,
+                pad: [0; 7],
+            };
+            lists.extend_from_slice(&field.values);
+        }
+        value
+    }
+}
+
+/// Sizes the field maps for `programs` (one per template, in template
+/// order) and `slots` sender slots; before the object is loaded.
+pub fn size_field_maps(loader: &mut EbpfLoader, programs: &[FieldProgram], slots: usize) {
+    let list_values: usize = programs
+        .iter()
+        .flat_map(FieldProgram::fields)
+        .map(|field| field.values.len())
+        .sum();
+    // An array map cannot be empty.
+    let entries = |count: usize| count.max(1) as u32;
+    loader
+        .map_max_entries(PROGRAMS_MAP, entries(programs.len()))
+        .map_max_entries(LISTS_MAP, entries(list_values))
+        .map_max_entries(CURSORS_MAP, entries(slots));
+}
+
+/// Writes `programs` into the loaded object's maps; errors name `subject`.
+pub fn fill_field_maps(ebpf: &mut Ebpf, programs: &[FieldProgram], subject: &str) -> Result<()> {
+    let mut lists = Vec::new();
+    let values: Vec<ProgramValue> = programs
+        .iter()
+        .map(|program| ProgramValue::of(program, &mut lists))
+        .collect();
+    let mut program_map = array::<ProgramValue>(ebpf, PROGRAMS_MAP, subject)?;
+    for (index, value) in values.iter().enumerate() {
+        program_map
+            .set(index as u32, value, 0)
+            .map_err(|err| Error::from_source_chain(&format!("{subject}: {PROGRAMS_MAP}"), &err))?;
+    }
+    let mut list_map = array::<u64>(ebpf, LISTS_MAP, subject)?;
+    for (index, value) in lists.iter().enumerate() {
+        list_map
+            .set(index as u32, value, 0)
+            .map_err(|err| Error::from_source_chain(&format!("{subject}: {LISTS_MAP}"), &err))?;
+    }
+    Ok(())
+}
+
+fn array<'a, V: Pod>(
+    ebpf: &'a mut Ebpf,
+    name: &str,
+    subject: &str,
+) -> Result<Array<&'a mut MapData, V>> {
+    let map = ebpf
+        .map_mut(name)
+        .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: map {name} missing")))?;
+    Array::try_from(map)
+        .map_err(|err| Error::from_source_chain(&format!("{subject}: {name}"), &err))
+}
+
+/// `sizeof(struct xdperf_live_meta)`.
+const LIVE_META_LEN: usize = 24;
+/// `sizeof(struct xdp_md)`: data, data_end, data_meta, ingress_ifindex,
+/// rx_queue_index, egress_ifindex.
+const XDP_MD_LEN: usize = 24;
+
+/// A template's frame as BPF_PROG_RUN takes it when the template has
+/// fields: a `struct xdperf_live_meta` then the frame (data_in), and the
+/// `struct xdp_md` that puts the frame's start after it (ctx_in), so the
+/// kernel hands the program the metadata in front of the frame.
+#[derive(Debug, Clone)]
+pub struct MetaFrame {
+    data: Vec<u8>,
+    context: [u8; XDP_MD_LEN],
+}
+
+impl MetaFrame {
+    /// `frame` of template `template_index`, sent by sender slot `slot`.
+    pub fn new(frame: &[u8], template_index: u32, slot: u32) -> MetaFrame {
+        let mut data = vec![0; LIVE_META_LEN];
+        data[12..16].copy_from_slice(&template_index.to_ne_bytes());
+        data[16..20].copy_from_slice(&slot.to_ne_bytes());
+        data.extend_from_slice(frame);
+        let mut context = [0; XDP_MD_LEN];
+        context[0..4].copy_from_slice(&(LIVE_META_LEN as u32).to_ne_bytes());
+        context[4..8].copy_from_slice(&(data.len() as u32).to_ne_bytes());
+        MetaFrame { data, context }
+    }
+
+    /// Sets the call the next run is: its number (a new one restarts the
+    /// slot's count) and the variant index of its first frame.
+    #[inline]
+    pub fn set_call(&mut self, call: u32, base: u64) {
+        self.data[0..8].copy_from_slice(&base.to_ne_bytes());
+        self.data[8..12].copy_from_slice(&call.to_ne_bytes());
+    }
+
+    /// data_in: the metadata, then the frame.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// ctx_in.
+    pub fn context(&self) -> &[u8] {
+        &self.context
+    }
+
+    /// The frame in `data_out` of a run that was not live (the metadata
+    /// comes back in front of it).
+    #[cfg(test)]
+    pub fn frame_of(data_out: &[u8]) -> &[u8] {
+        &data_out[LIVE_META_LEN..]
+    }
+}
