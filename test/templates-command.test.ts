@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { errorLine, runCli } from './support/cli.js';
+import { fixture } from './support/plugins.js';
 
 let dir = '';
 test.before(() => {
@@ -12,11 +13,16 @@ test.before(() => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+type LayerJson = Record<string, string | number | boolean>;
+
 interface TemplateJson {
   length: number;
   frame_length: number;
   checksums_valid: boolean;
-  layers: Record<string, string | number | boolean>[];
+  layers: LayerJson[];
+  flows: number;
+  random: boolean;
+  variants?: { index: number; data: string; checksums_valid: boolean; layers: LayerJson[] }[];
 }
 
 /** tshark, an independent reader, with checksum verification turned on. */
@@ -85,6 +91,90 @@ test('an output buffer larger than the plugin\'s memory is refused before loadin
   const result = runCli(['templates', '--plugin', 'simpleudp', '--plugin-output', '1g']);
   assert.is(result.code, 2);
   assert.is(errorLine(result), 'xdperf: --plugin-output 1024 MiB does not fit in --plugin-memory 256 MiB: the plugin writes its output into its own memory');
+});
+
+// tshark's checksum status: 1 good, 0 bad.
+const GOOD = '1';
+const BAD = '0';
+const FIXTURE_SOURCES = ['10.0.0.1', '10.0.0.3', '10.0.0.5', '10.0.0.7'];
+
+/** The lines of `template`'s variants in text output: index, then the rest of the line. */
+function variantLines(stdout: string, template: number): [number, string][] {
+  const section = stdout.split(/^template \d+: /m)[template + 1]!;
+  return [...section.matchAll(/^    +(\d+)  (.*)$/gm)].map((match) => [Number(match[1]), match[2]!]);
+}
+
+test('--variants: each variant the core renders, verified here line by line; the pcap holds them and tshark agrees', () => {
+  const pcap = join(dir, 'variants.pcap');
+  const result = runCli(['templates', '--plugin', fixture('fields'), '--templates', '3', '--variants', '1000', '--pcap', pcap]);
+  assert.is(result.code, 0, result.stderr);
+  const out = result.stdout;
+  assert.match(out, /^  field 0   bytes 36-37  inc 20000\.\.20249$/m);
+  assert.match(out, /^  field 1   bytes 26-29  list of 4: 10\.0\.0\.1, 10\.0\.0\.3, 10\.0\.0\.5, 10\.0\.0\.7  chained$/m);
+  assert.match(out, /^  flows: 1,000$/m);
+  assert.match(out, /^  variants  the first 1,000 of 1,000:$/m);
+  // The dst port is the fastest digit (250 values), the source address from the chained list.
+  const expected = Array.from({ length: 1000 }, (_, k) => [FIXTURE_SOURCES[Math.floor(k / 250)]!, String(20000 + (k % 250))]);
+  const macs = '02:00:00:00:00:01 → 02:00:00:00:00:02';
+  assert.equal(
+    variantLines(out, 0),
+    expected.map(([source, port], k) => [k, `${macs}  ${source} → 10.0.0.2  UDP 1000 → ${port}  checksums IPv4 header valid, UDP valid`]),
+  );
+  // The second template has no fields and a UDP checksum wrong by one: found here.
+  assert.match(out, /^  variants  one: no fields, every packet is this frame$/m);
+  assert.equal(variantLines(out, 1), [[0, `${macs}  10.0.0.1 → 10.0.0.2  UDP 1000 → 20000  checksums IPv4 header valid, UDP invalid`]]);
+  // The third draws the IPv4 identification at random: every header checksum still verifies.
+  assert.match(out, /^  field 0   bytes 18-19  random 0\.\.65535  seed 7$/m);
+  assert.match(out, /^  random over 65,536 values$/m);
+  const random = variantLines(out, 2);
+  assert.is(random.length, 1000);
+  assert.ok(random.every(([, line]) => line.endsWith('checksums IPv4 header valid, UDP valid')));
+  assert.match(out, /^wrote 2,001 frames to /m);
+
+  const rows = tsharkFields(pcap, ['ip.src', 'udp.dstport', 'ip.checksum.status', 'udp.checksum.status', 'ip.id']);
+  assert.equal(
+    rows.slice(0, 1001).map((row) => row.slice(0, 4)),
+    [...expected.map((pair) => [...pair, GOOD, GOOD]), ['10.0.0.1', '20000', GOOD, BAD]],
+  );
+  const drawn = rows.slice(1001);
+  assert.is(drawn.length, 1000);
+  assert.equal(drawn.filter((row) => row[2] !== GOOD || row[3] !== GOOD), []);
+  assert.ok(new Set(drawn.map((row) => row[4])).size > 900, 'the identification varies');
+});
+
+test('--variants --json: each variant with its bytes, its layers and its checksum verdict', () => {
+  const result = runCli(['templates', '--plugin', fixture('fields'), '--templates', '2', '--variants', '300', '--json']);
+  assert.is(result.code, 0, result.stderr);
+  const [varied, fixed] = (JSON.parse(result.stdout) as { templates: TemplateJson[] }).templates;
+  assert.equal([varied!.flows, varied!.random, varied!.variants!.length], [1000, false, 300]);
+  varied!.variants!.forEach((variant, k) => {
+    assert.is(variant.index, k);
+    assert.ok(variant.checksums_valid);
+    const [, ip, udp] = variant.layers;
+    assert.equal([ip!.source, udp!.destination_port], [FIXTURE_SOURCES[Math.floor(k / 250)], 20000 + (k % 250)]);
+    assert.is(Buffer.from(variant.data, 'base64').readUInt16BE(36), 20000 + (k % 250));
+  });
+  assert.equal([fixed!.flows, fixed!.variants!.length, fixed!.variants![0]!.checksums_valid], [1, 1, false]);
+  assert.equal(fixed!.variants![0]!.layers.map((layer) => layer.checksum_state), [undefined, 'valid', 'invalid', undefined]);
+});
+
+test('--variants past the flow count shows one period of them', () => {
+  const result = runCli(['templates', '--plugin', fixture('fields'), '--variants', '5000']);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^  variants  the first 1,000 of 1,000, then they repeat:$/m);
+  assert.is(variantLines(result.stdout, 0).length, 1000);
+});
+
+test('simpleudp dst_port_range: 1,000 variants with 1,000 distinct ports, every checksum good to tshark', () => {
+  const pcap = join(dir, 'simpleudp-variants.pcap');
+  const result = runCli(['templates', '--plugin', 'simpleudp', '--set', 'dst_port_range=20000-20999', '--variants', '1000', '--pcap', pcap]);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^  flows: 1,000$/m);
+  assert.match(result.stdout, /^wrote 1,000 frames to /m);
+  const rows = tsharkFields(pcap, ['udp.dstport', 'ip.checksum.status', 'udp.checksum.status']);
+  assert.is(rows.length, 1000);
+  assert.is(new Set(rows.map((row) => row[0])).size, 1000);
+  assert.equal(rows.filter((row) => row[1] !== GOOD || row[2] !== GOOD), []);
 });
 
 test('plugins lists what is built, with exports, and flags broken ones', () => {

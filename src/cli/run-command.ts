@@ -15,7 +15,7 @@ import type { TxEngineSession } from '../engine/tx-engine.js';
 import { describeError, UsageError, XdperfError } from '../errors.js';
 import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { generateTemplates } from '../plugin/template-generator.js';
-import type { PacketTemplate } from '../plugin/packet-template.js';
+import { engineTemplate, templateFlows, type PacketTemplate } from '../plugin/packet-template.js';
 import { RunReporter, type RunSummary } from '../report/run-reporter.js';
 import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
 import { PluginLog } from './plugin-log.js';
@@ -104,6 +104,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     mode: session.mode,
     queues,
     templates: templates.length,
+    flows: templates.map(templateFlows),
     targetPps: pps,
     targetBps: run.bps,
     count: run.count,
@@ -174,7 +175,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     errors: final.errors,
     pacing: pps !== undefined || run.bps !== undefined ? { timesBehind: final.timesBehind, mostBehindMs: final.mostBehindNs / 1e6, pinned: run.cpus !== undefined } : undefined,
     stoppedBy: signalled ? 'signal' : run.count !== undefined && final.packets >= run.count ? 'count' : 'duration',
-    perTemplate: templates.map((t, index) => ({ index, tags: t.tags, packets: final.perTemplate[index] ?? 0 })),
+    perTemplate: templates.map((t, index) => ({ ...templateFlows(t, index), tags: t.tags, packets: final.perTemplate[index] ?? 0 })),
     perTag: perTag(templates, final.perTemplate),
     metrics: log.metrics,
     received: received && rxDev ? { ...received, device: rxDev } : undefined,
@@ -228,10 +229,10 @@ function startEngine(
   pps: number | undefined,
   native: ReturnType<typeof nativeCore> | undefined,
 ): TxEngineSession {
-  const frames = templates.map((t) => ({ frame: t.frame, weight: t.weight }));
+  const engineTemplates = templates.map(engineTemplate);
   const engine = choice.engine;
   if (engine === 'raw') {
-    return RawSession.start({ ifname, templates: frames, pps, bps: run.bps, count: run.count, durationMs: run.durationMs });
+    return RawSession.start({ ifname, templates: engineTemplates, pps, bps: run.bps, count: run.count, durationMs: run.durationMs });
   }
   return native!.startTx({
     device: info!,
@@ -242,7 +243,7 @@ function startEngine(
     // An explicit --xdp-mode wins; otherwise auto's finding, or let the engine decide.
     xdpMode: NATIVE_XDP_MODE[run.xdpModeGiven ? run.xdpMode : (choice.xdpMode ?? run.xdpMode)],
     xdpBatchSize: run.xdpBatch,
-    templates: frames,
+    templates: engineTemplates,
     pps,
     bps: run.bps,
     count: run.count,

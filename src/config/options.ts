@@ -66,6 +66,8 @@ function option(spec: Omit<OptionRow, 'default'> & { default?: unknown }): Optio
 }
 
 const PLUGIN_COMMANDS = ['run', 'templates'] as const;
+/** The most variants `templates --variants` shows of each template. */
+export const MAX_VARIANTS = 1_000_000;
 export const XDP_MODES = ['auto', 'zerocopy', 'copy'] as const;
 export type XdpMode = (typeof XDP_MODES)[number];
 
@@ -304,6 +306,13 @@ export const OPTIONS = {
     help: 'write the templates to a pcap file (tcpdump, tshark, Wireshark)',
     commands: ['templates'],
     type: text('a file path'),
+    profile: true,
+  }),
+  variants: option({
+    flag: '--variants <n>',
+    help: "show each template's first n variants (the frames its fields make), decoded with checksums checked; --pcap gets them instead of the templates",
+    commands: ['templates'],
+    type: count(within(1, MAX_VARIANTS)),
     profile: true,
   }),
   json: option({

@@ -10,6 +10,7 @@ import type { TxStats } from './native-core.js';
 import { linkIndex, linkState, LinkWatch, WATCH_INTERVAL_MS } from './link-watch.js';
 import { Pacer } from './pacer.js';
 import { weightedOrder, type EngineTemplate, type TxEngineSession } from './tx-engine.js';
+import { VariantSequence } from './variant-batches.js';
 
 type RawSocketModule = typeof import('raw-socket');
 
@@ -49,8 +50,8 @@ export function loadRawSocket(): RawSocketModule {
   }
 }
 
-/** The IPv4 packet inside a frame, or why there is none. */
-export function ipv4Packet(frame: Buffer, index: number): IpPacket {
+/** Where the IPv4 packet of a frame is, or why there is none. */
+function ipv4Layout(frame: Buffer, index: number): { offset: number; totalLength: number } {
   let offset = 14;
   let etherType = frame.readUInt16BE(12);
   while (VLAN_ETHERTYPES.has(etherType) && frame.length >= offset + 4) {
@@ -64,8 +65,26 @@ export function ipv4Packet(frame: Buffer, index: number): IpPacket {
   if (totalLength < 20 || offset + totalLength > frame.length) {
     throw new XdperfError(`engine raw: template ${index} has an IPv4 total length of ${totalLength}, which does not fit its frame`);
   }
-  const data = frame.subarray(offset, offset + totalLength);
+  return { offset, totalLength };
+}
+
+function packetAt(frame: Buffer, layout: { offset: number; totalLength: number }): IpPacket {
+  const data = frame.subarray(layout.offset, layout.offset + layout.totalLength);
   return { data, destination: Array.from(data.subarray(16, 20)).join('.'), frameBytes: Math.max(frame.length, 60) };
+}
+
+/**
+ * A template's IPv4 packets in sending order (or why it has none): the k-th call gives the packet
+ * of its variant k, found where the base frame has it (fields vary bytes, not the layout).
+ */
+export function templatePackets(template: EngineTemplate, index: number): () => IpPacket {
+  const layout = ipv4Layout(template.frame, index);
+  if (template.fields === undefined || template.fields.length === 0) {
+    const packet = packetAt(template.frame, layout);
+    return () => packet;
+  }
+  const variants = new VariantSequence(template);
+  return () => packetAt(variants.next(), layout);
 }
 
 export class RawSession implements TxEngineSession {
@@ -100,13 +119,13 @@ export class RawSession implements TxEngineSession {
 
   private constructor(
     private readonly socket: import('raw-socket').RawSocket,
-    private readonly packetsToSend: IpPacket[],
+    private readonly nextPacket: (() => IpPacket)[],
     private readonly plan: RawPlan,
     ifindex: number,
   ) {
     this.order = weightedOrder(plan.templates.map((t) => t.weight));
     this.perTemplate = plan.templates.map(() => 0);
-    const meanBytes = this.order.reduce((sum, i) => sum + packetsToSend[i]!.frameBytes, 0) / this.order.length;
+    const meanBytes = this.order.reduce((sum, i) => sum + Math.max(plan.templates[i]!.frame.length, 60), 0) / this.order.length;
     const rate = plan.pps ?? (plan.bps === undefined ? undefined : plan.bps / (meanBytes * 8));
     this.pacer = rate === undefined ? undefined : new Pacer(rate, MAX_IN_FLIGHT, 0);
     // Below one packet in the duration the run still lasts the duration, sending nothing.
@@ -130,7 +149,7 @@ export class RawSession implements TxEngineSession {
 
   static start(plan: RawPlan): RawSession {
     const raw = loadRawSocket();
-    const packets = plan.templates.map((t, i) => ipv4Packet(t.frame, i));
+    const packets = plan.templates.map((t, i) => templatePackets(t, i));
     let socket;
     try {
       socket = raw.createSocket({ protocol: IPPROTO_RAW, addressFamily: raw.AddressFamily.IPv4 });
@@ -228,7 +247,7 @@ export class RawSession implements TxEngineSession {
   private sendNext(): void {
     const template = this.order[this.position]!;
     this.position = (this.position + 1) % this.order.length;
-    const packet = this.packetsToSend[template]!;
+    const packet = this.nextPacket[template]!();
     this.submitted++;
     this.inFlight++;
     this.packets++;

@@ -1,5 +1,5 @@
 /** What `xdperf run` needs of a transmit engine, native or not. */
-import type { TxStats } from './native-core.js';
+import type { FieldSpec, TxStats } from './native-core.js';
 
 export type EngineName = 'afxdp' | 'xdp' | 'packet' | 'raw';
 
@@ -11,9 +11,15 @@ export interface TxEngineSession {
   wait(): Promise<TxStats>;
 }
 
+/** A template as every engine takes it (the native core's Template). */
 export interface EngineTemplate {
+  /** With fields, the base frame as the plugin gave it (the core pads it); else padded to 60. */
   frame: Buffer;
   weight: number;
+  /** Per-packet variation: the packet k of this template is its variant k. */
+  fields?: FieldSpec[];
+  /** A cap on the variants: variant k is variant k mod flows. */
+  flows?: number;
 }
 
 /** Smooth weighted round-robin over one period: weights 3:1 give A A B A, exactly. */

@@ -32,11 +32,11 @@ export function formatMac(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-function formatIpv4(bytes: Uint8Array): string {
+export function formatIpv4(bytes: Uint8Array): string {
   return Array.from(bytes).join('.');
 }
 
-function formatIpv6(bytes: Uint8Array): string {
+export function formatIpv6(bytes: Uint8Array): string {
   const view = new DataView(bytes.buffer, bytes.byteOffset, 16);
   const groups = Array.from({ length: 8 }, (_, i) => view.getUint16(i * 2));
   // RFC 5952: compress the longest run (of two or more) of zero groups.
@@ -263,4 +263,41 @@ function payload(layers: Layer[], length: number, padding: number): Layer[] {
 /** Whether every checksum the decoder could check verifies. */
 export function checksumsValid(layers: Layer[]): boolean {
   return layers.every((layer) => layer.fields.checksum_state !== 'invalid');
+}
+
+/** What a layer is in a few words, for a frame shown on one line among many (a variant). */
+function brief(layer: Layer): string | undefined {
+  const f = layer.fields;
+  if (f.truncated === true || f.malformed === true) return `${layer.name} ${layer.summary}`;
+  switch (layer.name) {
+    case 'Ethernet':
+    case 'IPv4':
+    case 'IPv6':
+      return `${f.source} → ${f.destination}`;
+    case 'ARP':
+      return `ARP ${f.sender_ip} → ${f.target_ip}`;
+    case 'VLAN':
+      return `vlan ${f.id}`;
+    case 'UDP':
+    case 'TCP':
+      return `${layer.name} ${f.source_port} → ${f.destination_port}`;
+    case 'ICMP':
+    case 'ICMPv6':
+      return `${layer.name} type ${f.type} code ${f.code}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Each checksum the frame carries and whether it verifies: `IPv4 header valid, UDP none`. */
+export function checksumVerdicts(layers: Layer[]): string {
+  const verdicts = layers
+    .filter((layer) => layer.fields.checksum_state !== undefined)
+    .map((layer) => `${layer.name === 'IPv4' ? 'IPv4 header' : layer.name} ${layer.fields.checksum_state === 'absent' ? 'none' : layer.fields.checksum_state}`);
+  return verdicts.length === 0 ? 'no checksums' : `checksums ${verdicts.join(', ')}`;
+}
+
+/** A decoded frame on one line: addresses and ports layer by layer, then the checksum verdicts. */
+export function frameLine(layers: Layer[]): string {
+  return [...layers.map(brief).filter((text) => text !== undefined), checksumVerdicts(layers)].join('  ');
 }

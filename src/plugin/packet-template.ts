@@ -2,55 +2,30 @@
  * Checks a plugin's output against the published GeneratorResponse schema and the rules a schema
  * cannot say, and turns it into the templates the rest of xdperf uses.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import { fromPackageRoot } from '../paths.js';
+import type { EngineTemplate } from '../engine/tx-engine.js';
+import type { TemplateFlows } from '../report/run-reporter.js';
+import { compileFieldProgram, FieldProgramError, type FieldProgram } from './field-program.js';
 import { PluginError } from './plugin-error.js';
+import { responseSchemaError, type ResponseJson } from './response-schema.js';
 
 export const ETHERNET_MIN_FRAME = 60;
 
+/** List values a response may hold over all its templates (the core keeps them in one table). */
+export const MAX_LIST_VALUES = 65536;
+
 export interface PacketTemplate {
-  /** The frame as it goes on the wire (no FCS), zero-padded to 60 bytes when shorter. */
+  /**
+   * The frame as it goes on the wire (no FCS), zero-padded to 60 bytes when shorter; with a field
+   * program, the base frame the native core made of the plugin's (checksums fixed).
+   */
   frame: Buffer;
   /** The length the plugin declared, before padding. */
   length: number;
   weight: number;
   ratePps: number;
   tags: string[];
-}
-
-interface RawResponse {
-  template: { base_packet: { data: string; length: number } };
-  metadata?: { packet_count?: number; rate_pps?: number; tags?: string[] };
-}
-
-export const GENERATOR_RESPONSE_SCHEMA_PATH = fromPackageRoot('src', 'plugin', 'generator-response.schema.json');
-
-const validate = new Ajv({ allErrors: false, strict: true }).compile<RawResponse[]>(
-  JSON.parse(readFileSync(GENERATOR_RESPONSE_SCHEMA_PATH, 'utf8')) as object,
-);
-
-/** `/1/template/base_packet/length` → `response[1].template.base_packet.length` */
-function fieldPath(error: ErrorObject): string {
-  const parts = error.instancePath.split('/').slice(1);
-  if (error.keyword === 'required') parts.push(String(error.params.missingProperty));
-  if (error.keyword === 'additionalProperties') parts.push(String(error.params.additionalProperty));
-  return 'response' + parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
-}
-
-function describe(error: ErrorObject): string {
-  switch (error.keyword) {
-    case 'required':
-      return 'is missing';
-    case 'additionalProperties':
-      return 'is not part of the GeneratorResponse schema';
-    case 'pattern':
-      return 'is not standard base64';
-    case 'minItems':
-      return 'is empty: the plugin returned no templates';
-    default:
-      return error.message ?? error.keyword;
-  }
+  /** Per-packet variation; undefined when every packet is `frame`. */
+  program: FieldProgram | undefined;
 }
 
 export function parseTemplates(plugin: string, output: string): PacketTemplate[] {
@@ -60,11 +35,14 @@ export function parseTemplates(plugin: string, output: string): PacketTemplate[]
   } catch (error) {
     throw new PluginError(plugin, `returned text that is not JSON: ${(error as Error).message}`, 'validate');
   }
-  if (!validate(json)) {
-    const error = validate.errors![0]!;
-    throw new PluginError(plugin, `${fieldPath(error)} ${describe(error)}`, 'validate');
+  const schemaError = responseSchemaError(json);
+  if (schemaError !== undefined) throw new PluginError(plugin, schemaError, 'validate');
+  const responses = json as ResponseJson[];
+  const listValues = responses.reduce((sum, item) => sum + (item.template.fields ?? []).reduce((n, f) => n + (f.values?.length ?? 0), 0), 0);
+  if (listValues > MAX_LIST_VALUES) {
+    throw new PluginError(plugin, `the templates' list fields hold ${listValues} values in all; at most ${MAX_LIST_VALUES}`, 'validate');
   }
-  return json.map((item, index) => {
+  return responses.map((item, index) => {
     const data = Buffer.from(item.template.base_packet.data, 'base64');
     const { length } = item.template.base_packet;
     if (length > data.length) {
@@ -74,14 +52,37 @@ export function parseTemplates(plugin: string, output: string): PacketTemplate[]
         'validate',
       );
     }
+    let base: Buffer = data.subarray(0, length);
+    let program: FieldProgram | undefined;
+    const fields = item.template.fields ?? [];
+    if (fields.length > 0) {
+      try {
+        ({ program, frame: base } = compileFieldProgram(base, fields, item.template.flows));
+      } catch (error) {
+        if (error instanceof FieldProgramError) throw new PluginError(plugin, `template ${index}: ${error.message}`, 'validate');
+        throw error;
+      }
+    }
     const frame = Buffer.alloc(Math.max(length, ETHERNET_MIN_FRAME));
-    data.copy(frame, 0, 0, length);
+    base.copy(frame);
     return {
       frame,
       length,
       weight: item.metadata?.packet_count ?? 1,
       ratePps: item.metadata?.rate_pps ?? 0,
       tags: item.metadata?.tags ?? [],
+      program,
     };
   });
+}
+
+/** What an engine sends for a template: with fields, the base frame unpadded, as the core checked it. */
+export function engineTemplate(template: PacketTemplate): EngineTemplate {
+  if (template.program === undefined) return { frame: template.frame, weight: template.weight };
+  const { fields, flowCap } = template.program;
+  return { frame: template.frame.subarray(0, template.length), weight: template.weight, fields, flows: flowCap };
+}
+
+export function templateFlows(template: PacketTemplate, index: number): TemplateFlows {
+  return { index, flows: template.program?.flows ?? 1, random: template.program?.random ?? false };
 }

@@ -4,6 +4,16 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/**
+ * A template's flow count: distinct variants before its sequence repeats; with a random field,
+ * the size of the space its values are drawn from, which is not a count of distinct flows sent.
+ */
+export function formatFlows(flows: number, random: boolean): string {
+  // The core's count saturates at 2^64 - 1, which a JavaScript number rounds up to 2^64.
+  const count = flows >= 2 ** 64 ? '2^64 - 1 or more' : formatCount(flows);
+  return random ? `random over ${count} values` : `flows: ${count}`;
+}
+
 function scaled(value: number, unit: string): string {
   const prefixes: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
   for (const [scale, prefix] of prefixes) {

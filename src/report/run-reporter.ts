@@ -3,7 +3,7 @@
  * otherwise, or NDJSON events with --json (start, stats, log, metric, summary). Every form ends
  * with the same summary.
  */
-import { formatBps, formatCount, formatPps, formatSeconds, progressBar } from './format.js';
+import { formatBps, formatCount, formatFlows, formatPps, formatSeconds, progressBar } from './format.js';
 import { BEHIND_NS, CATCH_UP_PERCENT } from '../engine/pacer.js';
 
 export interface RunStart {
@@ -16,6 +16,8 @@ export interface RunStart {
   mode: string;
   queues: number[];
   templates: number;
+  /** Each template's flows, in template order. */
+  flows: TemplateFlows[];
   targetPps: number | undefined;
   targetBps: number | undefined;
   count: number | undefined;
@@ -35,8 +37,17 @@ export interface RunSample {
   received?: { packets: number; bytes: number };
 }
 
-export interface TemplateCount {
+/**
+ * How many distinct flows a template sends: its variants before the sequence repeats (1 without
+ * fields); with a random field (`random`), the size of the space its values are drawn from.
+ */
+export interface TemplateFlows {
   index: number;
+  flows: number;
+  random: boolean;
+}
+
+export interface TemplateCount extends TemplateFlows {
   tags: string[];
   packets: number;
 }
@@ -151,9 +162,14 @@ export class RunReporter {
           (lost === 0 ? ': all of them' : lost > 0 ? `: ${formatCount(lost)} lost (${((lost / Math.max(summary.packets, 1)) * 100).toFixed(3)}%)` : `: ${formatCount(-lost)} more than sent`),
       );
     }
-    if (summary.perTemplate.length > 1) {
+    // Flow counts only where some template varies; a template's own line only where there are more.
+    const varied = summary.perTemplate.some((t) => t.flows > 1 || t.random);
+    if (summary.perTemplate.length > 1 || varied) {
       for (const t of summary.perTemplate) {
-        lines.push(`  template ${t.index}${t.tags.length ? ` (${t.tags.join(',')})` : ''}: ${formatCount(t.packets)}`);
+        lines.push(
+          `  template ${t.index}${t.tags.length ? ` (${t.tags.join(',')})` : ''}: ${formatCount(t.packets)} packet${t.packets === 1 ? '' : 's'}` +
+            (varied ? `, ${formatFlows(t.flows, t.random)}` : ''),
+        );
       }
     }
     const tags = Object.entries(summary.perTag);
