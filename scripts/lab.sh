@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # lab.sh - xdperf's veth lab: the only place xdperf's tests and benchmarks send to.
 #
-# Usage: scripts/lab.sh up [QUEUES] | down | status      (as root)
+# Usage: scripts/lab.sh up [QUEUES] [drop|pass] | down | status      (as root)
 #
 #   root namespace          xdperf0  10.77.0.1/24  ──veth──  xdperf1  10.77.0.2/24   netns xdperf-lab
 #
 # up      Creates the pair with QUEUES TX/RX queues (default 1), MTU 1500, IPv6 off
 #         (no ND/MLD noise), both ends up, a permanent neighbour entry for 10.77.0.2
 #         on xdperf0 (no ARP needed), and xdperf's XDP counter attached to xdperf1 in
-#         drop mode (natively), pinned under /sys/fs/bpf/xdperf/netns/xdperf-lab/xdperf1
+#         drop mode (natively; `pass` lets the frames on into the namespace's stack,
+#         where a capture on xdperf1 sees them), pinned under /sys/fs/bpf/xdperf/netns/xdperf-lab/xdperf1
 #         (<netns>/<interface>: bpffs refuses "." in names) so it outlives the
 #         attaching process and `xdperf recv` / `xdperf run --rx-dev` can read it. A lab that partly exists is removed first; if up
 #         fails halfway, it removes what it made. Needs the native module
@@ -73,9 +74,11 @@ lab_exists() {
 
 up() {
 	local queues=${1:-1}
+	local action=${2:-drop}
 	if ! [[ $queues =~ ^[1-9][0-9]*$ ]] || [ "$queues" -gt 64 ]; then
 		die "QUEUES must be 1..64, got '$queues'"
 	fi
+	[[ $action == drop || $action == pass ]] || die "the receiver's action must be drop or pass, got '$action'"
 	need_native
 	if lab_exists; then
 		echo "lab.sh: removing the existing lab first"
@@ -99,7 +102,7 @@ up() {
 	# The counter goes on before the link comes up, so it sees every frame.
 	# (The lead's CLI will offer this as `xdperf recv --pin`.)
 	local mode
-	mode=$(native "n.attachCounter('$RX_IF', { action: 'drop', netns: '$NETNS', pinDir: '$PIN_DIR' }).mode")
+	mode=$(native "n.attachCounter('$RX_IF', { action: '$action', netns: '$NETNS', pinDir: '$PIN_DIR' }).mode")
 
 	ip -n "$NETNS" link set "$RX_IF" up
 	ip link set "$TX_IF" up
@@ -109,7 +112,7 @@ up() {
 	ip neigh replace "$RX_IP" lladdr "$rx_mac" dev "$TX_IF" nud permanent
 
 	trap - EXIT
-	echo "lab up: $TX_IF ($TX_ADDR) <-> $RX_IF ($RX_ADDR, $rx_mac) in netns $NETNS, queues=$queues, counter=$PIN_DIR mode=${mode//\"/}"
+	echo "lab up: $TX_IF ($TX_ADDR) <-> $RX_IF ($RX_ADDR, $rx_mac) in netns $NETNS, queues=$queues, counter=$PIN_DIR mode=${mode//\"/} action=$action"
 }
 
 down() {
@@ -137,8 +140,8 @@ status() {
 
 need_root
 case "${1:-}" in
-up) up "${2:-1}" ;;
+up) up "${2:-1}" "${3:-drop}" ;;
 down) down ;;
 status) status ;;
-*) die "usage: lab.sh up [QUEUES] | down | status" ;;
+*) die "usage: lab.sh up [QUEUES] [drop|pass] | down | status" ;;
 esac

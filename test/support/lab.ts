@@ -11,9 +11,12 @@ export const LAB = { tx: `xdperf${LAB_ID}0`, rx: `xdperf${LAB_ID}1`, netns: `xdp
 const LAB_SCRIPT = fromPackageRoot('scripts', 'lab.sh');
 const LAB_ENV = { ...process.env, XDPERF_LAB: LAB_ID };
 
-export function labUp(queues = 1): void {
+/** What the receiver's counter does with a frame once counted: `pass` lets a capture see it. */
+export type RxAction = 'drop' | 'pass';
+
+export function labUp(queues = 1, action: RxAction = 'drop'): void {
   if (process.getuid?.() !== 0) throw new Error('the lab integration tests need root (they create a veth pair and a network namespace)');
-  execFileSync(LAB_SCRIPT, ['up', String(queues)], { stdio: ['ignore', 'ignore', 'inherit'], env: LAB_ENV });
+  execFileSync(LAB_SCRIPT, ['up', String(queues), action], { stdio: ['ignore', 'ignore', 'inherit'], env: LAB_ENV });
 }
 
 export function labDown(): void {
@@ -26,7 +29,7 @@ let skipAnnounced = false;
  * Brings the lab up for a suite and makes sure it goes down, even when a test or the process
  * fails; without root (or under `make unit`) the suite does not run, and one line says so.
  */
-export function useLab(suite: Test, queues = 1): void {
+export function useLab(suite: Test, queues = 1, action: RxAction = 'drop'): void {
   const skipped = rootSkipReason('they need root (a veth pair and a network namespace)');
   if (skipped !== undefined) {
     // uvu has no way to skip a suite from a hook, so it is never queued.
@@ -36,7 +39,7 @@ export function useLab(suite: Test, queues = 1): void {
     };
     return;
   }
-  suite.before(() => labUp(queues));
+  suite.before(() => labUp(queues, action));
   suite.after(() => labDown());
   if (!registered) {
     registered = true;
