@@ -14,6 +14,14 @@ pub fn add_bytes(mut sum: u64, bytes: &[u8], offset: usize) -> u64 {
     sum
 }
 
+/// The 16-bit words of `bytes` (at most 9 bytes of a field, right-aligned
+/// to a word boundary) summed, unfolded: the same sum `add_bytes` gives.
+#[inline]
+pub fn word_sum(bytes: u128) -> u64 {
+    let word = |n: u32| ((bytes >> (16 * n)) & 0xffff) as u64;
+    word(0) + word(1) + word(2) + word(3) + word(4)
+}
+
 /// 8 for a byte at an even frame offset (a word's high byte), else 0.
 #[inline]
 pub fn parity_shift(offset: usize) -> u32 {

@@ -239,21 +239,33 @@ pub(super) fn write_field(
     changes: &mut ChecksumChanges,
 ) {
     let start = usize::from(field.offset);
-    let Some(bytes) = frame.get_mut(start..start + usize::from(field.width)) else {
+    let width = usize::from(field.width);
+    let end = start + width;
+    let mask = u64::MAX >> (64 - 8 * width);
+    // The 8 bytes ending with the field, read and written whole (one
+    // unaligned load and store), else, for a field in the first 8 bytes,
+    // its bytes.
+    let old = if let Some(window) = frame
+        .get_mut(end.wrapping_sub(8)..end)
+        .and_then(|bytes| bytes.first_chunk_mut::<8>())
+    {
+        let whole = u64::from_be_bytes(*window);
+        *window = ((whole & !mask) | value).to_be_bytes();
+        whole & mask
+    } else if let Some(bytes) = frame.get_mut(start..end) {
+        let old = bytes
+            .iter()
+            .fold(0u64, |sum, &byte| sum << 8 | u64::from(byte));
+        bytes.copy_from_slice(&value.to_be_bytes()[8 - width..]);
+        old
+    } else {
         return;
     };
-    // The value's bytes at the top, most significant first.
-    let mut rest = value.wrapping_shl(64u32.wrapping_sub(8 * u32::from(field.width)));
-    let mut old_sum = 0u64;
-    let mut new_sum = 0u64;
-    for (byte, at) in bytes.iter_mut().zip(start..) {
-        let new = (rest >> 56) as u8;
-        rest <<= 8;
-        let shift = checksum::parity_shift(at);
-        old_sum += u64::from(*byte) << shift;
-        new_sum += u64::from(new) << shift;
-        *byte = new;
-    }
+    // Whole 16-bit words at once: a field ending at an odd offset ends with
+    // a word's high byte, so its value is shifted up a byte to line up.
+    let align = 8 * ((start + width) & 1) as u32;
+    let old_sum = checksum::word_sum(u128::from(old) << align);
+    let new_sum = checksum::word_sum(u128::from(value) << align);
     if field.checksums != 0 {
         let change = checksum::change(checksum::fold(old_sum), checksum::fold(new_sum));
         if field.checksums & CSUM_IP != 0 {

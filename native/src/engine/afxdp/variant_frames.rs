@@ -30,7 +30,9 @@ pub struct VariantFrames<'a> {
     schedule: &'a Schedule,
     claims: &'a SequenceClaims,
     writer: VariantWriter<'a>,
-    frame_size: u32,
+    /// log2 of the UMEM frame size (a power of two): a frame's index is
+    /// its address shifted by it.
+    frame_shift: u32,
     /// Frames neither in the ring nor prepared.
     free: Vec<u32>,
     /// Template each frame holds a variant of.
@@ -49,12 +51,13 @@ impl<'a> VariantFrames<'a> {
         claims: &'a SequenceClaims,
         frame_size: u32,
     ) -> VariantFrames<'a> {
+        debug_assert!(frame_size.is_power_of_two());
         VariantFrames {
             frames,
             schedule,
             claims,
             writer: VariantWriter::new(programs),
-            frame_size,
+            frame_shift: frame_size.trailing_zeros(),
             free: (0..POOL_FRAMES).rev().collect(),
             holds: vec![UNWRITTEN; POOL_FRAMES as usize],
             prepared: Vec::with_capacity(MAX_BATCH as usize),
@@ -81,7 +84,7 @@ impl FrameSource for VariantFrames<'_> {
                 }
                 self.writer.apply(template, variant, umem_frame);
                 self.prepared.push(XdpDesc {
-                    addr: u64::from(frame) * u64::from(self.frame_size),
+                    addr: u64::from(frame) << self.frame_shift,
                     len: base.len() as u32,
                     options: 0,
                 });
@@ -93,14 +96,14 @@ impl FrameSource for VariantFrames<'_> {
     #[inline]
     fn taken(&mut self, taken: u32) {
         for descriptor in self.prepared.drain(..taken as usize) {
-            let frame = (descriptor.addr / u64::from(self.frame_size)) as usize;
+            let frame = (descriptor.addr >> self.frame_shift) as usize;
             self.writer.count_sent(self.holds[frame]);
         }
     }
 
     #[inline]
     fn completed(&mut self, addr: u64) {
-        self.free.push((addr / u64::from(self.frame_size)) as u32);
+        self.free.push((addr >> self.frame_shift) as u32);
     }
 
     fn publish(&self, counters: &QueueCounters) {
