@@ -33,8 +33,6 @@ pub struct VariantWriter<'a> {
     /// are runs of consecutive variants, so the cursor steps without
     /// divisions and seeks only when another thread claimed in between.
     cursors: Vec<Option<(FieldCursor, u64)>>,
-    /// Packets per template handed to the kernel by this thread.
-    sent: Vec<u64>,
 }
 
 impl<'a> VariantWriter<'a> {
@@ -42,7 +40,6 @@ impl<'a> VariantWriter<'a> {
         VariantWriter {
             programs,
             cursors: programs.iter().map(|_| None).collect(),
-            sent: vec![0; programs.len()],
         }
     }
 
@@ -64,16 +61,25 @@ impl<'a> VariantWriter<'a> {
             *at = variant + 1;
         }
     }
+}
 
-    /// Counts a packet of `template` as handed to the kernel.
-    #[inline]
-    pub fn count_sent(&mut self, template: u32) {
-        self.sent[template as usize] += 1;
+/// Packets per template one thread handed to the kernel: a thread that
+/// claims from the sequence does not replay the schedule from its start,
+/// so it counts them.
+pub struct TemplateCounts(Vec<u64>);
+
+impl TemplateCounts {
+    pub fn new(templates: usize) -> TemplateCounts {
+        TemplateCounts(vec![0; templates])
     }
 
-    /// Publishes the per-template counts (the thread counts templates).
+    #[inline]
+    pub fn count(&mut self, template: u32) {
+        self.0[template as usize] += 1;
+    }
+
     pub fn publish(&self, counters: &QueueCounters) {
-        for (shared, &sent) in counters.per_template.iter().zip(&self.sent) {
+        for (shared, &sent) in counters.per_template.iter().zip(&self.0) {
             shared.store(sent, Ordering::Relaxed);
         }
     }

@@ -137,6 +137,17 @@ impl FieldProgram {
         self.flows
     }
 
+    /// Variants before the program repeats itself (variant k is variant
+    /// k mod the period), if it does: not with a random field and no flow
+    /// limit.
+    pub fn period(&self) -> Option<u64> {
+        match self.flow_limit {
+            Some(limit) => Some(limit),
+            None if self.has_random() || self.flows == u64::MAX => None,
+            None => Some(self.flows),
+        }
+    }
+
     pub fn has_random(&self) -> bool {
         self.fields.iter().any(|f| f.op == FieldOp::Random)
     }

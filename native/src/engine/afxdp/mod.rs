@@ -1,10 +1,12 @@
 //! The AF_XDP engine: one socket and thread per queue (kernel/xsk.rs), and
 //! the loop that writes descriptors (tx_loop.rs). Templates that do not
-//! vary are written into UMEM once (frames.rs); templates with field
-//! programs are written packet by packet into a recycled pool of frames
+//! vary are written into UMEM once (frames.rs); so are all the variants of
+//! templates with field programs when they fit (prerendered_frames.rs);
+//! else each packet's variant is written into a recycled pool of frames
 //! (variant_frames.rs).
 
 pub mod frames;
+pub mod prerendered_frames;
 pub mod tx_loop;
 pub mod variant_frames;
 
@@ -16,13 +18,23 @@ use crate::kernel::xsk::XskTx;
 use crate::plan::TxPlan;
 use crate::schedule::Schedule;
 use frames::{umem_frame_size, FixedFrames, FrameLayout};
+use prerendered_frames::{PrerenderedFrames, VariantLayout};
 use tx_loop::XskLoop;
 use variant_frames::{VariantFrames, POOL_FRAMES};
 
 pub struct AfxdpEngine {
     layout: FrameLayout,
-    /// Some template has a field program.
-    varies: bool,
+    variants: Variants,
+}
+
+/// How the packets of a plan with field programs get their variants.
+enum Variants {
+    /// No template has a field program.
+    None,
+    /// Every variant written into UMEM once.
+    Prerendered(VariantLayout),
+    /// Each packet's variant written into a recycled frame.
+    Rewritten,
 }
 
 impl AfxdpEngine {
@@ -35,7 +47,13 @@ impl AfxdpEngine {
                 umem_frame_size(&frame_lengths),
                 plan.batch as usize,
             ),
-            varies: plan.varies(),
+            variants: if !plan.varies() {
+                Variants::None
+            } else if let Some(layout) = VariantLayout::fitting(&plan.programs) {
+                Variants::Prerendered(layout)
+            } else {
+                Variants::Rewritten
+            },
         }
     }
 }
@@ -43,14 +61,23 @@ impl AfxdpEngine {
 impl TxEngine for AfxdpEngine {
     fn open_sender(&self, plan: &TxPlan, index: usize) -> Result<Box<dyn ThreadSender + '_>> {
         let layout = &self.layout;
-        let area = if self.varies {
-            UmemArea::new(POOL_FRAMES as usize, layout.frame_size())?
-        } else {
-            let mut area = UmemArea::new(layout.frame_templates().len(), layout.frame_size())?;
-            for (frame, &template) in layout.frame_templates().iter().enumerate() {
-                area.write_frame(frame, &plan.frames[template as usize]);
+        let area = match &self.variants {
+            Variants::None => {
+                let mut area = UmemArea::new(layout.frame_templates().len(), layout.frame_size())?;
+                for (frame, &template) in layout.frame_templates().iter().enumerate() {
+                    area.write_frame(frame, &plan.frames[template as usize]);
+                }
+                area
             }
-            area
+            Variants::Prerendered(variants) => {
+                let mut area = UmemArea::new(variants.frames() as usize, layout.frame_size())?;
+                for (frame, variant) in variants.variants(&plan.frames, &plan.programs).enumerate()
+                {
+                    area.write_frame(frame, &variant);
+                }
+                area
+            }
+            Variants::Rewritten => UmemArea::new(POOL_FRAMES as usize, layout.frame_size())?,
         };
         let socket = XskTx::open(
             &plan.ifname,
@@ -64,19 +91,19 @@ impl TxEngine for AfxdpEngine {
         Ok(Box::new(AfxdpSender {
             socket,
             layout,
-            varies: self.varies,
+            variants: &self.variants,
         }))
     }
 
     fn counts_templates(&self) -> bool {
-        self.varies
+        !matches!(self.variants, Variants::None)
     }
 }
 
 struct AfxdpSender<'a> {
     socket: XskTx,
     layout: &'a FrameLayout,
-    varies: bool,
+    variants: &'a Variants,
 }
 
 impl ThreadSender for AfxdpSender<'_> {
@@ -89,17 +116,29 @@ impl ThreadSender for AfxdpSender<'_> {
     }
 
     fn run(self: Box<Self>, context: LoopContext<'_>) -> LoopEnd {
-        if self.varies {
-            let frames = VariantFrames::new(
-                &context.plan.frames,
-                &context.plan.programs,
-                context.schedule,
-                context.sequence,
-                self.layout.frame_size(),
-            );
-            run_loop(self.socket, frames, context)
-        } else {
-            run_loop(self.socket, FixedFrames::new(self.layout), context)
+        let frame_size = self.layout.frame_size();
+        match self.variants {
+            Variants::None => run_loop(self.socket, FixedFrames::new(self.layout), context),
+            Variants::Prerendered(variants) => {
+                let frames = PrerenderedFrames::new(
+                    variants,
+                    &context.plan.frames,
+                    context.schedule,
+                    context.sequence,
+                    frame_size,
+                );
+                run_loop(self.socket, frames, context)
+            }
+            Variants::Rewritten => {
+                let frames = VariantFrames::new(
+                    &context.plan.frames,
+                    &context.plan.programs,
+                    context.schedule,
+                    context.sequence,
+                    frame_size,
+                );
+                run_loop(self.socket, frames, context)
+            }
         }
     }
 }

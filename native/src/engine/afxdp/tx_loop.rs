@@ -180,6 +180,7 @@ impl<Q: TxQueue, S: FrameSource, C: Clock> XskLoop<'_, Q, S, C> {
 mod tests {
     use super::*;
     use crate::engine::afxdp::frames::{FixedFrames, FrameLayout};
+    use crate::engine::afxdp::prerendered_frames::{PrerenderedFrames, VariantLayout};
     use crate::engine::afxdp::variant_frames::{VariantFrames, POOL_FRAMES};
     use crate::fields::tests::{range, udp4};
     use crate::fields::{FieldOp, FieldProgram};
@@ -350,26 +351,46 @@ mod tests {
         );
     }
 
-    #[test]
-    fn varied_frames_carry_each_packets_variant_and_threads_share_the_sequence() {
-        // Template 0 varies its UDP destination port over 1,000 values; the
-        // fixed template 1 is mixed in 3:1, so frames change templates too.
+    /// A 3:1 mix whose template 0 varies its UDP destination port over
+    /// 1,000 values.
+    struct VariedMix {
+        frames: Vec<Vec<u8>>,
+        programs: Vec<FieldProgram>,
+        schedule: Schedule,
+        claims: SequenceClaims,
+    }
+
+    fn varied_mix() -> VariedMix {
         let (program, base) =
             FieldProgram::compile(&udp4(), &[range(36, 2, FieldOp::Inc, 20_000, 20_999)], None)
                 .unwrap();
-        let frames = vec![base.clone(), udp4()];
-        let programs = vec![program.clone(), FieldProgram::none()];
-        let schedule = Schedule::new(&[3, 1]).unwrap();
-        let claims = SequenceClaims::default();
-        // Two threads one after the other, both claiming from one sequence.
+        VariedMix {
+            frames: vec![base, udp4()],
+            programs: vec![program, FieldProgram::none()],
+            schedule: Schedule::new(&[3, 1]).unwrap(),
+            claims: SequenceClaims::default(),
+        }
+    }
+
+    /// Sends 2,500 packets of `mix` as two threads one after the other,
+    /// claiming from one sequence, each through a frame source `source`
+    /// makes on a UMEM `fill` prepared; checks every frame on the wire
+    /// against the core's rendering of its variant, and the per-template
+    /// counts.
+    fn check_varied_frames<S: FrameSource>(
+        mix: &VariedMix,
+        source: impl Fn() -> S,
+        umem_frames: usize,
+        fill: impl Fn(&mut SimQueue),
+    ) {
         let mut wire = Vec::new();
         let mut per_template = vec![0u64; 2];
         for thread_budget in [1_000, 1_500] {
-            let mut queue = SimQueue::new(None, POOL_FRAMES as usize);
-            let source = VariantFrames::new(&frames, &programs, &schedule, &claims, 2048);
+            let mut queue = SimQueue::new(None, umem_frames);
+            fill(&mut queue);
             let (end, counters) = run_loop(
                 &mut queue,
-                source,
+                source(),
                 &PacketBudget::new(thread_budget),
                 QueueCounters::counting_templates(2),
             );
@@ -381,17 +402,56 @@ mod tests {
         }
         assert_eq!(wire.len(), 2_500);
         assert_eq!(per_template, vec![1_875, 625]);
-        let varied = program.render(&base, 0, 1_875);
-        let expected: Vec<&Vec<u8>> = schedule
-            .walk_from(0)
-            .take(2_500)
-            .map(|(template, variant)| match template {
+        let varied = mix.programs[0].render(&mix.frames[0], 0, 1_875);
+        for (position, ((template, variant), sent)) in
+            mix.schedule.walk_from(0).zip(&wire).enumerate()
+        {
+            let want = match template {
                 0 => &varied[variant as usize],
-                _ => &frames[1],
-            })
-            .collect();
-        for (position, (sent, want)) in wire.iter().zip(expected).enumerate() {
+                _ => &mix.frames[1],
+            };
             assert_eq!(sent, want, "packet {position}");
         }
+    }
+
+    #[test]
+    fn rewritten_frames_carry_each_packets_variant_and_threads_share_the_sequence() {
+        let mix = varied_mix();
+        check_varied_frames(
+            &mix,
+            || VariantFrames::new(&mix.frames, &mix.programs, &mix.schedule, &mix.claims, 2048),
+            POOL_FRAMES as usize,
+            |_| {},
+        );
+    }
+
+    #[test]
+    fn prerendered_frames_carry_each_packets_variant_and_threads_share_the_sequence() {
+        let mix = varied_mix();
+        let layout = VariantLayout::fitting(&mix.programs).unwrap();
+        assert_eq!(layout.frames(), 1_001);
+        check_varied_frames(
+            &mix,
+            || PrerenderedFrames::new(&layout, &mix.frames, &mix.schedule, &mix.claims, 2048),
+            layout.frames() as usize,
+            |mut queue| {
+                for (frame, variant) in layout.variants(&mix.frames, &mix.programs).enumerate() {
+                    queue.frame_mut(frame as u32)[..variant.len()].copy_from_slice(&variant);
+                }
+            },
+        );
+    }
+    #[test]
+    fn variants_beyond_the_umem_budget_or_random_are_not_prerendered() {
+        let (ports, _) =
+            FieldProgram::compile(&udp4(), &[range(36, 2, FieldOp::Inc, 1, 65_535)], None).unwrap();
+        assert!(VariantLayout::fitting(&[ports]).is_none());
+        let (random, _) =
+            FieldProgram::compile(&udp4(), &[range(36, 2, FieldOp::Random, 1, 10)], None).unwrap();
+        assert!(VariantLayout::fitting(std::slice::from_ref(&random)).is_none());
+        let (capped, _) =
+            FieldProgram::compile(&udp4(), &[range(36, 2, FieldOp::Random, 1, 10)], Some(100))
+                .unwrap();
+        assert_eq!(VariantLayout::fitting(&[capped]).unwrap().frames(), 100);
     }
 }

@@ -17,7 +17,7 @@ use crate::kernel::xsk::RING_SIZE;
 use crate::plan::MAX_BATCH;
 use crate::schedule::Schedule;
 use crate::stats::QueueCounters;
-use crate::variants::{SequenceClaims, VariantWriter};
+use crate::variants::{SequenceClaims, TemplateCounts, VariantWriter};
 
 /// Enough frames for a full TX ring and a batch being prepared.
 pub const POOL_FRAMES: u32 = RING_SIZE + MAX_BATCH;
@@ -30,6 +30,7 @@ pub struct VariantFrames<'a> {
     schedule: &'a Schedule,
     claims: &'a SequenceClaims,
     writer: VariantWriter<'a>,
+    sent: TemplateCounts,
     /// log2 of the UMEM frame size (a power of two): a frame's index is
     /// its address shifted by it.
     frame_shift: u32,
@@ -57,6 +58,7 @@ impl<'a> VariantFrames<'a> {
             schedule,
             claims,
             writer: VariantWriter::new(programs),
+            sent: TemplateCounts::new(frames.len()),
             frame_shift: frame_size.trailing_zeros(),
             free: (0..POOL_FRAMES).rev().collect(),
             holds: vec![UNWRITTEN; POOL_FRAMES as usize],
@@ -97,7 +99,7 @@ impl FrameSource for VariantFrames<'_> {
     fn taken(&mut self, taken: u32) {
         for descriptor in self.prepared.drain(..taken as usize) {
             let frame = (descriptor.addr >> self.frame_shift) as usize;
-            self.writer.count_sent(self.holds[frame]);
+            self.sent.count(self.holds[frame]);
         }
     }
 
@@ -107,6 +109,6 @@ impl FrameSource for VariantFrames<'_> {
     }
 
     fn publish(&self, counters: &QueueCounters) {
-        self.writer.publish(counters);
+        self.sent.publish(counters);
     }
 }

@@ -9,7 +9,7 @@ use crate::gate::LoopEnd;
 use crate::kernel::packet_ring::{RingGeometry, TxRing};
 use crate::plan::TxPlan;
 use crate::schedule::Schedule;
-use crate::variants::VariantWriter;
+use crate::variants::{TemplateCounts, VariantWriter};
 use tx_loop::{PacketLoop, PacketVariants};
 
 pub struct PacketEngine {
@@ -55,6 +55,7 @@ impl ThreadSender for PacketSender {
         let variants = self.varies.then(|| PacketVariants {
             claims: context.sequence,
             writer: VariantWriter::new(&context.plan.programs),
+            sent: TemplateCounts::new(context.plan.frames.len()),
         });
         PacketLoop {
             ring: self.ring,

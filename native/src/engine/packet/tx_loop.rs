@@ -13,7 +13,7 @@ use crate::gate::{Admit, Gate, LoopEnd};
 use crate::pacer::Clock;
 use crate::schedule::{MixWalk, Schedule};
 use crate::stats::{LocalCounters, QueueCounters};
-use crate::variants::{SequenceClaims, VariantWriter};
+use crate::variants::{SequenceClaims, TemplateCounts, VariantWriter};
 
 /// Time to wait for the last frames to be handed back once sending stopped.
 const DRAIN_TIMEOUT_NS: u64 = 250_000_000;
@@ -121,6 +121,7 @@ impl SlotLedger {
 pub struct PacketVariants<'a> {
     pub claims: &'a SequenceClaims,
     pub writer: VariantWriter<'a>,
+    pub sent: TemplateCounts,
 }
 
 /// Everything one packet-engine transmit thread needs.
@@ -191,7 +192,7 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                         if let Some(variants) = &mut self.variants {
                             let slot_frame = self.ring.frame_mut(slot, frame.len());
                             variants.writer.apply(template, variant, slot_frame);
-                            variants.writer.count_sent(template);
+                            variants.sent.count(template);
                         }
                         self.ring.submit(slot);
                         last_submitted = Some(slot);
@@ -222,7 +223,7 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
     fn publish(&self, local: &LocalCounters) {
         local.publish(self.counters, self.gate.lag());
         if let Some(variants) = &self.variants {
-            variants.writer.publish(self.counters);
+            variants.sent.publish(self.counters);
         }
     }
 
@@ -276,7 +277,7 @@ mod tests {
     use crate::fields::{FieldOp, FieldProgram, FieldSpec};
     use crate::gate::PacketBudget;
     use crate::schedule::Schedule;
-    use crate::variants::{SequenceClaims, VariantWriter};
+    use crate::variants::{SequenceClaims, TemplateCounts, VariantWriter};
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -492,6 +493,7 @@ mod tests {
                 variants: Some(PacketVariants {
                     claims: &claims,
                     writer: VariantWriter::new(&programs),
+                    sent: TemplateCounts::new(2),
                 }),
                 batch: 4,
                 gate: Gate::new(StillClock, None, Some(&budget), None, &stop),
