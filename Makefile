@@ -95,8 +95,9 @@ bench-plugins: build
 
 # Sending rate of the afxdp, xdp and packet engines on the veth lab next to trafgen and
 # the anchors' C AF_XDP sender and xdp-trafficgen, rate accuracy of every engine, start-up
-# time and memory; as root, about 18 minutes (BENCH_DURATION=5 about 10, BENCH_RUNS=1 about
-# 7). Writes out/bench/bench.md and bench.json; see scripts/bench.sh.
+# time and memory, per-packet flows and IMIX; as root, about 25 minutes (BENCH_DURATION=5
+# about 14, BENCH_RUNS=1 about 9; BENCH_ONLY=flows only the flows and IMIX cases, about 7).
+# Writes out/bench/bench.md and bench.json; see scripts/bench.sh.
 .PHONY: bench
 bench: build
 	@scripts/bench.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bench-run.mjs - runs ONE sender for `make bench` and measures what arrives at the
-// lab's receiver (the pinned XDP counter on xdperf1), printing one JSON line.
+// lab's receiver (the pinned XDP counter on xdperf1: packets, and bytes for rx_bytes_per_s
+// and rx_avg_len, the L2 frames without FCS), printing one JSON line.
 //
 // Usage: node scripts/bench-run.mjs [options] -- COMMAND [ARGS...]
 //   --dur S          the run's nominal length in seconds (default 10)
@@ -108,7 +109,12 @@ function sentFromOutput(format, out) {
     const engine = start ? { engine: [start.engine, start.mode].filter(Boolean).join(' ') } : {};
     if (!summary) return engine;
     const pacing = summary.pacing ? { sent_times_behind: summary.pacing.timesBehind, sent_most_behind_ms: summary.pacing.mostBehindMs } : {};
-    return { ...engine, sent_packets: summary.packets, sent_pps: summary.pps, sent_elapsed_s: summary.elapsedMs / 1000, tx_errors: summary.errors, ...pacing };
+    // the distinct flows of each template, when the summary gives them (per-packet fields)
+    const flows = (summary.perTemplate ?? []).map((t) => t.flows).filter((f) => typeof f === 'number');
+    return {
+      ...engine, sent_packets: summary.packets, sent_pps: summary.pps, sent_bytes: summary.bytes, sent_elapsed_s: summary.elapsedMs / 1000,
+      tx_errors: summary.errors, ...pacing, ...(flows.length ? { template_flows: flows } : {}),
+    };
   }
   if (format === 'trafgen') {
     // each worker ends with "S sec, U usec on CPUn (N packets)"; its own wall time
@@ -128,7 +134,7 @@ async function main() {
   const counter = require(join(root, 'native/index.js')).openPinnedCounter(o.pin);
   const read = () => counter.counts().packets;
 
-  const before = read();
+  const before = counter.counts();
   const t0 = nowNs();
   const child = spawn(o.cmd[0], o.cmd.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -164,7 +170,7 @@ async function main() {
   const gone = () => exited !== null;
   await until(at(w1), gone);
   const early = gone();
-  const s1 = nowNs(), r1 = read(), d1 = txPackets(o.txdev);
+  const s1 = nowNs(), c1 = counter.counts(), r1 = c1.packets, d1 = txPackets(o.txdev);
   const fine = [];
   if (o.fine > 0) {
     fine.push([s1, r1, d1]);
@@ -197,7 +203,7 @@ async function main() {
   }
   await until(at(w2), gone);
   const exitedInWindow = gone();
-  const s2 = nowNs(), r2 = read(), d2 = txPackets(o.txdev);
+  const s2 = nowNs(), c2 = counter.counts(), r2 = c2.packets, d2 = txPackets(o.txdev);
 
   let stopped = false;
   if (o.stopAt !== null) {
@@ -211,13 +217,15 @@ async function main() {
   if (interrupted) return;
   const t1 = nowNs();
   await sleep(100); // frames still in flight through veth
-  const after = read();
+  const after = counter.counts();
 
   const win = Number(s2 - s1) / 1e9;
   Object.assign(rec, {
     exit: exited.code, signal: exited.signal, wall_s: Number(t1 - t0) / 1e9,
     rx_pps: (r2 - r1) / win, dev_tx_pps: (d2 - d1) / win, window_s: win,
-    rx_total: after - before,
+    // the counter's bytes: L2 frames as they arrive (no FCS), so a mix of sizes has a bit rate
+    rx_bytes_per_s: (c2.bytes - c1.bytes) / win, rx_avg_len: r2 > r1 ? (c2.bytes - c1.bytes) / (r2 - r1) : null,
+    rx_total: after.packets - before.packets, rx_bytes_total: after.bytes - before.bytes,
     ...sentFromOutput(o.sent, out),
   });
   if (o.target > 0) {

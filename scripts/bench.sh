@@ -2,7 +2,8 @@
 # bench.sh - `make bench`: xdperf's sending rate with each engine (afxdp, xdp, packet),
 # rate accuracy of every engine, start-up time and memory on the project's veth lab
 # (scripts/lab.sh), next to Debian's trafgen and, as anchors, the reference C AF_XDP
-# sender and xdp-trafficgen of BENCH_ANCHORS, all in one run.
+# sender and xdp-trafficgen of BENCH_ANCHORS, all in one run; then per-packet flows
+# (65,535 and 1,000,000 flows against a fixed template), IMIX and `templates --variants`.
 #
 # Usage: scripts/bench.sh            (as root; after make build)
 #   BENCH_DURATION  seconds per run (default 10; at least 3)
@@ -14,10 +15,15 @@
 #                   >= 90 % idle (default 10; 0 = do not wait); the idle % is recorded
 #   BENCH_NO_INSTALL=1  do not apt-get install netsniff-ng when trafgen is missing
 #   XDPERF_LAB      which lab (as scripts/lab.sh: unset = xdperf-lab, N = xdperf-labN)
-# With the defaults it takes about 18 minutes: 3 runs x 16 max-rate cases x 10 s, then
-# 3 x 11 rate-accuracy runs of 10 s, trafgen's, 5 x `--count 1` and one 5 s memory run;
-# each 10 s case costs about 12 s with start-up, and each run brings 4 labs up and down.
-# BENCH_DURATION=5 takes about 10 minutes, BENCH_RUNS=1 about 7.
+#   BENCH_ONLY=flows  only the flows/IMIX section (its own lab up and down, 1 queue):
+#                   BENCH_RUNS x 10 runs, then 5 x `templates --variants 1000`; the
+#                   report (with only that section and its targets) is still written.
+#                   About 7 minutes with the defaults, 3 with BENCH_RUNS=1.
+# With the defaults it takes about 25 minutes: 3 runs x 16 max-rate cases x 10 s, then
+# 3 x 11 rate-accuracy runs of 10 s, trafgen's, 5 x `--count 1`, one 5 s memory run,
+# then 3 runs x 10 flows/IMIX cases x 10 s and 5 x `templates --variants 1000`; each
+# 10 s case costs about 12 s with start-up, and each run brings 5 labs up and down.
+# BENCH_DURATION=5 takes about 14 minutes, BENCH_RUNS=1 about 9.
 #
 # Writes OUT/bench.md (also printed), OUT/bench.json and OUT/raw.ndjson; what each case
 # measures, and how, is in docs/bench.md.
@@ -30,6 +36,7 @@ RUNS=${BENCH_RUNS:-3}
 ANCHORS=${BENCH_ANCHORS:-/work/shared/anchors}
 OUT=${BENCH_OUT:-out/bench}
 IDLE_WAIT=${BENCH_IDLE_WAIT:-10}
+ONLY=${BENCH_ONLY:-}
 LENS=(60 1514)
 PAYLOAD=([60]=18 [1514]=1472) # simpleudp payload_size for each frame length
 RATES=(10000 100000 500000) # afxdp, xdp, packet
@@ -41,7 +48,8 @@ SAMPLER_CPU=$((NCPU - 1)) # the measuring helper's core; senders use CPU 0 (and 
 # the lab's names, as scripts/lab.sh derives them from XDPERF_LAB
 LABN=${XDPERF_LAB:-}
 NETNS=xdperf-lab$LABN LAB_DEV=xdperf${LABN}0 RX_IF=xdperf${LABN}1
-RX_IP=10.77.${LABN:-0}.2 TX_IP=10.77.${LABN:-0}.1
+SUBNET_PREFIX=10.77 SUBNET_OCTET=${LABN:-0} # the lab's 10.77.N.0/24
+RX_IP=$SUBNET_PREFIX.$SUBNET_OCTET.2 TX_IP=$SUBNET_PREFIX.$SUBNET_OCTET.1
 PIN=/sys/fs/bpf/xdperf/netns/$NETNS/$RX_IF
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -51,6 +59,7 @@ log() { echo "bench: $*" >&2; }
 if ! [[ $DUR =~ ^[0-9]+$ ]] || [ "$DUR" -lt 3 ]; then die "BENCH_DURATION must be a whole number of seconds >= 3, got '$DUR'"; fi
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive whole number, got '$RUNS'"
 [[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "BENCH_IDLE_WAIT must be a whole number of seconds, got '$IDLE_WAIT'"
+[[ -z $ONLY || $ONLY == flows ]] || die "BENCH_ONLY must be unset (everything) or flows, got '$ONLY'"
 if [ ! -f dist/src/cli/main.js ] || [ ! -f native/index.js ]; then die "xdperf is not built: run make build"; fi
 for t in node taskset ip; do command -v "$t" >/dev/null || die "$t is missing"; done
 XDPERF=(node "$ROOT/dist/src/cli/main.js")
@@ -177,6 +186,124 @@ xdperf_max() {
 	measure "{\"kind\":\"max\",\"tool\":\"$tool\",\"queues\":$q,\"len\":$len,\"rep\":$rep}" --sent xdperf "${fine[@]}" -- \
 		"${XDPERF[@]}" run "${XA[@]}" "${eng[@]}" --queues "$q" --cpus "$cpus" --duration "${DUR}s" --json
 }
+
+# --- flows and IMIX (functions; the section runs last, or alone with BENCH_ONLY=flows) ------
+# Per-packet flows, 1 queue on CPU 0, 60 B: a fixed template against 65,535 flows (source
+# ports) and 1,000,000 chained flows (1,000 source addresses from the lab's TX address on
+# x 1,000 source ports). From 10.77.N.1, 999 more addresses run on into the next /24s
+# (10.77.N+3.232): fine for a generator, the receiver counts every frame at XDP whatever
+# its address. Then IMIX (the imix plugin's default 60/590/1514 B at 7:4:1) per engine.
+FLOW_COUNTS=(1 65535 1000000)
+FLOW_ADDRS=1000 FLOW_PORTS=1000
+flow_last=$((SUBNET_OCTET * 256 + 1 + FLOW_ADDRS - 1))
+FLOW_SRC_RANGE=$TX_IP-$SUBNET_PREFIX.$((flow_last / 256)).$((flow_last % 256))
+IMIX_TOOLS=(xdperf-afxdp xdperf-xdp xdperf-packet)
+VARIANTS=1000 VARIANTS_RUNS=5
+VARIANTS_ARGS=(--plugin simpleudp --set dst_port_range=1-65535 --variants "$VARIANTS")
+
+# flow_args FLOWS: sets FA, the plugin settings that make FLOWS flows (none for 1)
+flow_args() {
+	case $1 in
+	1) FA=() ;;
+	65535) FA=(--set src_port_range=1-65535) ;;
+	1000000) FA=(--set "src_ip_range=$FLOW_SRC_RANGE" --set "src_port_range=1-$FLOW_PORTS") ;;
+	*) die "flow_args: no settings for $1 flows" ;;
+	esac
+}
+
+# xdperf_flows TOOL FLOWS REP: one max-rate run of TOOL's engine with FLOWS flows, 60 B,
+# 1 queue on CPU 0
+xdperf_flows() {
+	local tool=$1 flows=$2 rep=$3
+	xdperf_args 60
+	flow_args "$flows"
+	measure "{\"kind\":\"flows\",\"tool\":\"$tool\",\"queues\":1,\"len\":60,\"flows\":$flows,\"rep\":$rep}" --sent xdperf -- \
+		"${XDPERF[@]}" run "${XA[@]}" "${FA[@]}" --engine "${ENGINE_OF[$tool]}" --queues 1 --cpus 0 --duration "${DUR}s" --json
+}
+
+# xdperf_imix TOOL REP: one max-rate run of the imix plugin with TOOL's engine, 1 queue on CPU 0
+xdperf_imix() {
+	local tool=$1 rep=$2
+	measure "{\"kind\":\"imix\",\"tool\":\"$tool\",\"queues\":1,\"rep\":$rep}" --sent xdperf -- \
+		"${XDPERF[@]}" run --plugin imix --dev "$LAB_DEV" --set "dst_ip=$RX_IP" --set "src_ip=$TX_IP" \
+		--engine "${ENGINE_OF[$tool]}" --queues 1 --cpus 0 --duration "${DUR}s" --json
+}
+
+flows_section() {
+	local rep flows tool
+	log "$RUNS runs x (afxdp and xdp with 1, 65,535 and 1,000,000 flows, packet with 1; imix with ${IMIX_TOOLS[*]#xdperf-}), 1 queue, 64 B, $DUR s each"
+	for rep in $(seq "$RUNS"); do
+		lab_up 1
+		for flows in "${FLOW_COUNTS[@]}"; do
+			xdperf_flows xdperf-afxdp "$flows" "$rep"
+			xdperf_flows xdperf-xdp "$flows" "$rep"
+			# the packet engine's 64 B rate, next to its IMIX
+			if [ "$flows" = 1 ]; then xdperf_flows xdperf-packet 1 "$rep"; fi
+		done
+		for tool in "${IMIX_TOOLS[@]}"; do
+			xdperf_imix "$tool" "$rep"
+		done
+		lab_down
+	done
+
+	# `xdperf templates --variants N` (no lab needed), start to exit, stdout to /dev/null
+	idle_wait
+	local ms=() err="" t0 t1
+	for _ in $(seq "$VARIANTS_RUNS"); do
+		t0=$(date +%s%N)
+		if ! run_child /dev/null "${XDPERF[@]}" templates "${VARIANTS_ARGS[@]}"; then
+			err="failed: $(tail -1 "$TMP/child.err")"
+			break
+		fi
+		t1=$(date +%s%N)
+		ms+=("$(((t1 - t0) / 1000))")
+	done
+	local meta
+	meta="\"kind\":\"variants\",\"variants\":$VARIANTS,\"cmd\":$(jstr "xdperf templates ${VARIANTS_ARGS[*]} > /dev/null"),\"pre_idle\":$PRE_IDLE"
+	if [ -n "$err" ]; then
+		emit "{$meta,\"error\":$(jstr "$err")}"
+	else
+		emit "{$meta,\"ms\":[$(IFS=,; echo "${ms[*]/%/e-3}")]}"
+	fi
+	log "templates --variants $VARIANTS: ${ms[*]/%/ µs}${err:+ error: $err}"
+}
+
+# the commit, "-dirty" if tracked files differ from it (read-only git commands)
+xdperf_rev() {
+	local rev
+	rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
+	git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || rev+=-dirty
+	echo "$rev"
+}
+
+# write_report: OUT/bench.md (printed) and OUT/bench.json from RAW
+TRAFGEN_VERSION="" XDPTG_VERSION=""
+write_report() {
+	local meta
+	meta=$(IDLE_WAIT=$IDLE_WAIT RATES="${RATES[*]}" RAW_RATES="${RAW_RATES[*]}" ONLY=$ONLY FLOW_SRC_RANGE=$FLOW_SRC_RANGE FLOW_PORTS=$FLOW_PORTS \
+		VARIANTS_CMD="xdperf templates ${VARIANTS_ARGS[*]} > /dev/null" node -e '
+		const [date, kernel, cpus, model, xdperf, trafgen, anchors, dur, runs, sampler, xdptg] = process.argv.slice(1);
+		const rates = process.env.RATES.split(" ").map(Number);
+		const e = process.env;
+		console.log(JSON.stringify({ date, kernel, cpus: Number(cpus), cpu_model: model, xdperf, node: process.version,
+			trafgen: trafgen || "trafgen: not installed", xdp_trafficgen: xdptg || "xdp-trafficgen: not installed",
+			anchors, duration: Number(dur), runs: Number(runs), lens: [60, 1514], sampler_cpu: Number(sampler),
+			rate_pps: { afxdp: rates, xdp: rates, packet: rates, raw: e.RAW_RATES.split(" ").map(Number) },
+			idle_wait: Number(e.IDLE_WAIT), only: e.ONLY || null,
+			flow_sets: { 65535: "--set src_port_range=1-65535", 1000000: "--set src_ip_range=" + e.FLOW_SRC_RANGE + " --set src_port_range=1-" + e.FLOW_PORTS },
+			variants_cmd: e.VARIANTS_CMD }));' \
+		"$(date -Is)" "$(uname -r)" "$NCPU" "$(awk -F': ' '/^model name/{ print $2; exit }' /proc/cpuinfo)" \
+		"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU" "$XDPTG_VERSION")
+	node scripts/bench-report.mjs report "$RAW" "$OUT" "$meta"
+	echo
+	log "wrote $OUT/bench.md, $OUT/bench.json and $OUT/raw.ndjson"
+}
+
+if [ "$ONLY" = flows ]; then
+	flows_section
+	write_report
+	exit 0
+fi
 
 # --- trafgen: installed? ---------------------------------------------------------------
 TRAFGEN_ERR=""
@@ -449,25 +576,6 @@ fi
 log "peak RSS: ${rss_kb:-?} kB ($method)${rss_err:+ error: $rss_err}"
 lab_down
 
-# the commit, "-dirty" if tracked files differ from it (read-only git commands)
-xdperf_rev() {
-	local rev
-	rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
-	git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || rev+=-dirty
-	echo "$rev"
-}
-
-# --- the report --------------------------------------------------------------------------------
-META=$(IDLE_WAIT=$IDLE_WAIT RATES="${RATES[*]}" RAW_RATES="${RAW_RATES[*]}" node -e '
-	const [date, kernel, cpus, model, xdperf, trafgen, anchors, dur, runs, sampler, xdptg] = process.argv.slice(1);
-	const rates = process.env.RATES.split(" ").map(Number);
-	console.log(JSON.stringify({ date, kernel, cpus: Number(cpus), cpu_model: model, xdperf, node: process.version,
-		trafgen: trafgen || "trafgen: not installed", xdp_trafficgen: xdptg || "xdp-trafficgen: not installed",
-		anchors, duration: Number(dur), runs: Number(runs), lens: [60, 1514], sampler_cpu: Number(sampler),
-		rate_pps: { afxdp: rates, xdp: rates, packet: rates, raw: process.env.RAW_RATES.split(" ").map(Number) },
-		idle_wait: Number(process.env.IDLE_WAIT) }));' \
-	"$(date -Is)" "$(uname -r)" "$NCPU" "$(awk -F': ' '/^model name/{ print $2; exit }' /proc/cpuinfo)" \
-	"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU" "$XDPTG_VERSION")
-node scripts/bench-report.mjs report "$RAW" "$OUT" "$META"
-echo
-log "wrote $OUT/bench.md, $OUT/bench.json and $OUT/raw.ndjson"
+# --- 7: flows and IMIX; the report ---------------------------------------------------------
+flows_section
+write_report
