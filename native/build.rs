@@ -1,14 +1,19 @@
 //! Builds the BPF programs in bpf/ into objects that the engine embeds with
 //! `include_bytes!` (the receive counter for src/receiver.rs, the live-frames
-//! transmitter for src/engine/xdp/, the probe programs for src/probe.rs), and
-//! sets up napi linking.
+//! transmitter for src/engine/xdp/, the probe programs for src/probe.rs, the
+//! lab router's steering program for src/impair/), and sets up napi linking.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Each becomes OUT_DIR/<name>.o.
-const BPF_SOURCES: [&str; 3] = ["bpf/xdp_count.c", "bpf/xdp_live_tx.c", "bpf/xdp_probe.c"];
+const BPF_SOURCES: [&str; 4] = [
+    "bpf/xdp_count.c",
+    "bpf/xdp_live_tx.c",
+    "bpf/xdp_probe.c",
+    "bpf/xdp_impair_steer.c",
+];
 
 fn main() {
     napi_build::setup();

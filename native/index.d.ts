@@ -46,6 +46,13 @@ export declare class TxSession {
 /** Attaches the XDP counter to an interface (natively if possible). */
 export declare function attachCounter(ifname: string, opts: CounterOptions): Counter
 
+/**
+ * Attaches the lab router's steering program to its ingress interface
+ * (natively) and pins it: the test flow goes to the impairment forwarder
+ * while one runs, everything else to the router's stack.
+ */
+export declare function attachImpairmentSteering(ifname: string, opts: ImpairmentSteeringOptions): void
+
 /** Options of `attachCounter`. */
 export interface CounterOptions {
   /** What happens to a frame after it is counted. */
@@ -68,6 +75,9 @@ export interface Counts {
  * message "field N: …".
  */
 export declare function describeFields(frame: Buffer, fields: Array<FieldSpec>, flows?: number | undefined | null): FieldsSummary
+
+/** Parses an impairment spec (drop=N, dup=N, swap=N, delay=D). */
+export declare function describeImpairment(spec: string): ImpairmentDescription
 
 /** Looks up an interface in the calling process's network namespace. */
 export declare function deviceInfo(name: string): DeviceInfo
@@ -133,6 +143,42 @@ export interface FieldsSummary {
   random: boolean
   /** The frame to send, with every checksum the core fixes recomputed. */
   frame: Buffer
+}
+
+/** An impairment spec, checked. */
+export interface ImpairmentDescription {
+  /** As the forwarder reports it, e.g. "delay=5ms". */
+  spec: string
+  /** What it does, e.g. "drops every 50th frame". */
+  description: string
+}
+
+/** Options of `runImpairmentForwarder`. */
+export interface ImpairmentForwarderOptions {
+  /** drop=N, dup=N, swap=N or delay=D. */
+  impairment: string
+  /** The router's named network namespace. */
+  netns?: string
+  /** The interface the steering program is attached to. */
+  ingress: string
+  /** The interface towards the receiver. */
+  egress: string
+  /** The receiver's MAC, "aa:bb:cc:dd:ee:ff". */
+  receiverMac: string
+  /** Where `attachImpairmentSteering` pinned the program. */
+  steeringPinDir: string
+  /** Kept up to date with the forwarder's counts, one line of JSON. */
+  stateFile: string
+}
+
+/** Options of `attachImpairmentSteering`. */
+export interface ImpairmentSteeringOptions {
+  /** The receiver's IPv4 address: IPv4 UDP to it is the flow impaired. */
+  receiverIp: string
+  /** Named network namespace (/var/run/netns/NAME) the interface is in. */
+  netns?: string
+  /** Directory on bpffs to pin the program and its socket map in. */
+  pinDir: string
 }
 
 /** Opens a counter pinned by `attachCounter(..., { pinDir })`. */
@@ -201,6 +247,13 @@ export declare function renderVariants(frame: Buffer, fields: Array<FieldSpec>, 
  * engine, whose pacer runs on Node's main thread.
  */
 export declare function reserveCpu(cpu: number): CpuReservation
+
+/**
+ * Runs the lab router's impairment forwarder on the calling thread: it
+ * returns only by throwing (an interface gone, a kernel call refused), so
+ * it is meant for a process of its own, which scripts/lab.sh starts.
+ */
+export declare function runImpairmentForwarder(opts: ImpairmentForwarderOptions): void
 
 /**
  * Validates the plan, sets up one sender per queue with the plan's engine

@@ -3,7 +3,7 @@
 //! in session.rs, each engine's setup and loop in engine/ (afxdp, xdp,
 //! packet), the modules that talk to the kernel in kernel/ (the only place
 //! allowed unsafe code), the receive counter in receiver.rs, the capability
-//! probe in probe.rs.
+//! probe in probe.rs, the lab router's impairment step in impair/.
 
 #![deny(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -12,6 +12,7 @@ mod engine;
 mod error;
 pub mod fields;
 mod gate;
+mod impair;
 // The one place allowed unsafe code: the modules that talk to the kernel.
 #[allow(unsafe_code)]
 mod kernel;
@@ -581,6 +582,87 @@ impl Counter {
     pub fn detach(&mut self) -> Result<()> {
         self.inner.detach().map_err(to_js)
     }
+}
+
+/// Options of `attachImpairmentSteering`.
+#[napi(object)]
+pub struct ImpairmentSteeringOptions {
+    /// The receiver's IPv4 address: IPv4 UDP to it is the flow impaired.
+    pub receiver_ip: String,
+    /// Named network namespace (/var/run/netns/NAME) the interface is in.
+    pub netns: Option<String>,
+    /// Directory on bpffs to pin the program and its socket map in.
+    pub pin_dir: String,
+}
+
+/// Attaches the lab router's steering program to its ingress interface
+/// (natively) and pins it: the test flow goes to the impairment forwarder
+/// while one runs, everything else to the router's stack.
+#[napi]
+pub fn attach_impairment_steering(ifname: String, opts: ImpairmentSteeringOptions) -> Result<()> {
+    let receiver = opts.receiver_ip.parse().map_err(|_| {
+        to_js(error::Error::invalid(format!(
+            "receiver address {:?}: not an IPv4 address",
+            opts.receiver_ip
+        )))
+    })?;
+    impair::attach_steering(&ifname, receiver, opts.netns, PathBuf::from(opts.pin_dir))
+        .map_err(to_js)
+}
+
+/// An impairment spec, checked.
+#[napi(object)]
+pub struct ImpairmentDescription {
+    /// As the forwarder reports it, e.g. "delay=5ms".
+    pub spec: String,
+    /// What it does, e.g. "drops every 50th frame".
+    pub description: String,
+}
+
+/// Parses an impairment spec (drop=N, dup=N, swap=N, delay=D).
+#[napi]
+pub fn describe_impairment(spec: String) -> Result<ImpairmentDescription> {
+    let impairment = impair::Impairment::parse(&spec).map_err(to_js)?;
+    Ok(ImpairmentDescription {
+        spec: impairment.to_string(),
+        description: impairment.describe(),
+    })
+}
+
+/// Options of `runImpairmentForwarder`.
+#[napi(object)]
+pub struct ImpairmentForwarderOptions {
+    /// drop=N, dup=N, swap=N or delay=D.
+    pub impairment: String,
+    /// The router's named network namespace.
+    pub netns: Option<String>,
+    /// The interface the steering program is attached to.
+    pub ingress: String,
+    /// The interface towards the receiver.
+    pub egress: String,
+    /// The receiver's MAC, "aa:bb:cc:dd:ee:ff".
+    pub receiver_mac: String,
+    /// Where `attachImpairmentSteering` pinned the program.
+    pub steering_pin_dir: String,
+    /// Kept up to date with the forwarder's counts, one line of JSON.
+    pub state_file: String,
+}
+
+/// Runs the lab router's impairment forwarder on the calling thread: it
+/// returns only by throwing (an interface gone, a kernel call refused), so
+/// it is meant for a process of its own, which scripts/lab.sh starts.
+#[napi]
+pub fn run_impairment_forwarder(opts: ImpairmentForwarderOptions) -> Result<()> {
+    let config = impair::ForwarderConfig {
+        impairment: impair::Impairment::parse(&opts.impairment).map_err(to_js)?,
+        netns: opts.netns,
+        receiver_mac: impair::parse_mac(&opts.receiver_mac).map_err(to_js)?,
+        ingress: opts.ingress,
+        egress: opts.egress,
+        steering_pin_dir: PathBuf::from(opts.steering_pin_dir),
+        state_file: PathBuf::from(opts.state_file),
+    };
+    impair::run(config).map_err(to_js)
 }
 
 /// One capability of an interface, found by trying it.

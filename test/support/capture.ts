@@ -12,16 +12,16 @@ export interface Capture {
 }
 
 /**
- * Starts dumpcap (it comes with tshark) in `netns` on `ifname` and resolves once it captures, so
- * no frame sent after is missed. A 64 MiB capture buffer keeps it from dropping at the rates the
- * tests send.
+ * Starts dumpcap (it comes with tshark) in `netns` (undefined: the root namespace) on `ifname` and
+ * resolves once it captures, so no frame sent after is missed. A 64 MiB capture buffer keeps it
+ * from dropping at the rates the tests send.
  */
-export async function startCapture(netns: string, ifname: string): Promise<Capture> {
+export async function startCapture(netns: string | undefined, ifname: string): Promise<Capture> {
   const dir = mkdtempSync(join(tmpdir(), 'xdperf-capture-'));
   const pcap = join(dir, 'capture.pcap');
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', netns, 'dumpcap', '-i', ifname, '-B', '64', '-P', '-w', pcap], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const dumpcap = ['dumpcap', '-i', ifname, '-B', '64', '-P', '-w', pcap];
+  const [command, ...args] = netns === undefined ? dumpcap : ['ip', 'netns', 'exec', netns, ...dumpcap];
+  const child: ChildProcess = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let said = '';

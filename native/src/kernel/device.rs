@@ -39,6 +39,22 @@ impl DeviceInfo {
 
 /// `SIOCETHTOOL` command that returns `struct ethtool_drvinfo`.
 const ETHTOOL_GDRVINFO: u32 = 0x0000_0003;
+/// `SIOCETHTOOL` command that returns `struct ethtool_channels`.
+const ETHTOOL_GCHANNELS: u32 = 0x0000_003c;
+
+/// `struct ethtool_channels` from <linux/ethtool.h>.
+#[repr(C)]
+struct EthtoolChannels {
+    cmd: u32,
+    max_rx: u32,
+    max_tx: u32,
+    max_other: u32,
+    max_combined: u32,
+    rx_count: u32,
+    tx_count: u32,
+    other_count: u32,
+    combined_count: u32,
+}
 
 /// `struct ethtool_drvinfo` from <linux/ethtool.h>.
 #[repr(C)]
@@ -88,6 +104,53 @@ pub fn device_info(name: &str) -> Result<DeviceInfo> {
         rx_queues: count_queues(name, "rx-")?,
         tx_queues: count_queues(name, "tx-")?,
         driver: driver_name(&socket, name)?,
+    })
+}
+
+/// An interface's index, MAC and receive queues, learnt by ioctl alone: all
+/// a thread that entered another network namespace can learn, as sysfs
+/// (which `device_info` reads for queue counts) still shows the namespace
+/// it was mounted in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub ifindex: u32,
+    pub mac: [u8; 6],
+    pub rx_queues: u32,
+}
+
+/// Looks up `name` in the calling thread's network namespace; the queues
+/// are the driver's channels (ETHTOOL_GCHANNELS, which veth answers).
+pub fn endpoint(name: &str) -> Result<Endpoint> {
+    validate_name(name)?;
+    let socket = ioctl_socket(name)?;
+    let ifindex = ioctl_ifreq(&socket, name, libc::SIOCGIFINDEX)?;
+    // SAFETY: SIOCGIFINDEX filled the ifindex member of the union.
+    let ifindex = unsafe { ifindex.ifr_ifru.ifru_ifindex } as u32;
+    let hwaddr = ioctl_ifreq(&socket, name, libc::SIOCGIFHWADDR)?;
+    // SAFETY: SIOCGIFHWADDR filled the hwaddr member of the union.
+    let hwaddr = unsafe { hwaddr.ifr_ifru.ifru_hwaddr };
+    let mut mac = [0u8; 6];
+    for (dst, src) in mac.iter_mut().zip(hwaddr.sa_data.iter()) {
+        *dst = *src as u8;
+    }
+    // SAFETY: EthtoolChannels is plain old data; all-zero is a valid value.
+    let mut channels: EthtoolChannels = unsafe { mem::zeroed() };
+    channels.cmd = ETHTOOL_GCHANNELS;
+    let mut request = ifreq_for(name);
+    request.ifr_ifru.ifru_data = (&mut channels as *mut EthtoolChannels).cast();
+    // SAFETY: SIOCETHTOOL with ETHTOOL_GCHANNELS writes one ethtool_channels
+    // through ifru_data, which points at `channels`, alive for the call.
+    let rc = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCETHTOOL, &mut request) };
+    if rc < 0 {
+        return Err(Error::from_errno(
+            &format!("interface {name}: channel query"),
+            last_errno(),
+        ));
+    }
+    Ok(Endpoint {
+        ifindex,
+        mac,
+        rx_queues: channels.rx_count.max(channels.combined_count).max(1),
     })
 }
 

@@ -1,8 +1,8 @@
 //! The modules that talk to the kernel, the only ones allowed unsafe code
 //! (each block with a `// SAFETY:` line): interfaces (device, netlink,
 //! veth), namespaces, CPU affinity, AF_XDP (UMEM, socket and rings),
-//! AF_PACKET rings, and what BPF programs share with userspace (the xdp
-//! engine's field programs among it).
+//! AF_PACKET rings, what BPF programs share with userspace (the xdp
+//! engine's field programs among it), and the lab router's AF_XDP relay.
 
 pub mod bpf;
 pub mod cpu;
@@ -14,3 +14,4 @@ pub mod packet_ring;
 pub mod umem;
 pub mod veth;
 pub mod xsk;
+pub mod xsk_relay;
