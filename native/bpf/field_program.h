@@ -7,7 +7,9 @@
  * A field here is already compiled: the bytes it varies (at most 8, written
  * big-endian), the checksums those bytes are covered by, and the numbers
  * that turn the template's variant index k into its value (see
- * plugins/README.md, "Field programs").
+ * plugins/README.md, "Field programs"). A template whose variants repeat
+ * has them pre-rendered instead (patches), and its frames' metadata says
+ * where.
  */
 #ifndef XDPERF_FIELD_PROGRAM_H
 #define XDPERF_FIELD_PROGRAM_H
@@ -61,15 +63,27 @@ struct xdperf_field_program {
 
 /*
  * Metadata in front of each live frame of a template with fields
- * (BPF_PROG_RUN ctx_in: xdp_md.data = sizeof(struct xdperf_live_meta)).
- * The k of a call's n-th frame is base + n, counted per sender slot.
+ * (BPF_PROG_RUN ctx_in: xdp_md.data = sizeof(struct xdperf_live_meta), at
+ * most the 32 bytes XDP allows). The k of a call's n-th frame is base + n,
+ * counted per sender slot.
+ *
+ * A template with patches (patch_period not 0) has its variants
+ * pre-rendered: patch patch_base + k % patch_period of
+ * xdperf_patches_<patch_words> holds variant k's bytes [patch_offset,
+ * patch_offset + 8 * patch_words) of the frame. The sender puts that here
+ * rather than in the template's xdperf_field_program, so a frame needs no
+ * look at its program.
  */
 struct xdperf_live_meta {
 	__u64 base;     /* variant index of the call's first frame */
 	__u32 call;     /* changes every call of the slot */
 	__u32 template_index;
 	__u32 slot;     /* the sending thread */
-	__u32 pad;
+	__u32 patch_base;
+	__u32 patch_period; /* 0: no patches, the fields are computed */
+	__u16 patch_offset;
+	__u8 patch_words;   /* 1..8: a span of up to 64 bytes */
+	__u8 pad;
 };
 
 #endif

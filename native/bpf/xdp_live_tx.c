@@ -30,6 +30,14 @@
  * frame) and the checksums are updated from the bytes it holds (RFC 1624),
  * never from the base frame. Frames without metadata go straight out.
  *
+ * Computing the fields is most of the program's time a frame, so a
+ * template whose variants repeat within a bound the loader sets has them
+ * pre-rendered by the Rust core: one patch a variant, the bytes of the one
+ * span of the frame that holds every byte the variants vary (fields and
+ * the checksums they change). Its frames' metadata says where its patches
+ * are; each frame takes its variant's patch and copies it over the span,
+ * whatever variant the frame held.
+ *
  * Built by native/build.rs with clang -O2 -g -target bpf; loaded by
  * native/src/xdp_live.rs (aya), which sets the read-only globals.
  */
@@ -86,7 +94,9 @@ struct field_position {
 struct slot_cursor {
 	__u32 call;    /* xdperf_live_meta.call of the call being run */
 	__u32 started; /* 0 until the slot's first frame */
-	__u64 k;       /* the variant written last, flow_limit applied */
+	/* The variant written last, flow_limit applied; for a template with
+	 * patches, modulo its patch_period. */
+	__u64 k;
 	struct field_position fields[XDPERF_MAX_FIELDS];
 };
 
@@ -116,6 +126,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct slot_cursor);
 } xdperf_slot_cursors SEC(".maps");
+
+/*
+ * The patches, one map per patch size: a patch of n 8-byte words is in
+ * xdperf_patches_<n>, so each template's take only its own span's room and
+ * each copy has a length the verifier knows. Mappable, so the loader fills
+ * them through memory rather than a syscall a patch; it sets max_entries to
+ * the patches of each size (1 for a size no template has).
+ */
+#define PATCH_MAP(words)                                                \
+	struct {                                                        \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                       \
+		__uint(max_entries, 1);                                 \
+		__uint(map_flags, BPF_F_MMAPABLE);                      \
+		__type(key, __u32);                                     \
+		__type(value, __u64[words]);                            \
+	} xdperf_patches_##words SEC(".maps")
+
+PATCH_MAP(1);
+PATCH_MAP(2);
+PATCH_MAP(3);
+PATCH_MAP(4);
+PATCH_MAP(5);
+PATCH_MAP(6);
+PATCH_MAP(7);
+PATCH_MAP(8);
 
 static __always_inline __u64 splitmix64(__u64 x)
 {
@@ -378,6 +413,71 @@ static __always_inline void next_variant(const struct xdperf_field_program *prog
 		seek_field(&program->fields[i], &cursor->fields[i], k);
 }
 
+/*
+ * Moves the slot's cursor to the patch its frame gets: the call's first,
+ * base % patch_period (the one division, once a call), else the one after
+ * the slot's last, wrapping at the period.
+ */
+static __always_inline __u32 next_patch(struct slot_cursor *cursor,
+					const struct xdperf_live_meta *meta)
+{
+	__u64 index;
+
+	if (cursor->started && cursor->call == meta->call) {
+		index = cursor->k + 1;
+		if (index == meta->patch_period)
+			index = 0;
+	} else {
+		cursor->started = 1;
+		cursor->call = meta->call;
+		index = meta->base % meta->patch_period;
+	}
+	cursor->k = index;
+	return meta->patch_base + (__u32)index;
+}
+
+/* Copies patch `patch_index` of xdperf_patches_<words> to `at`, 8 bytes a
+ * store, if the frame holds the whole span. */
+#define COPY_PATCH(words)                                                     \
+	case words: {                                                         \
+		__u64 *patch;                                                 \
+									      \
+		patch = bpf_map_lookup_elem(&xdperf_patches_##words, &patch_index); \
+		if (!patch || (void *)(at + words) > data_end)                \
+			return;                                               \
+		for (int i = 0; i < words; i++)                               \
+			at[i] = patch[i];                                     \
+		return;                                                       \
+	}
+
+/* Writes the next variant of a template with patches into the frame. */
+static __always_inline void write_patch(struct xdp_md *ctx,
+					const struct xdperf_live_meta *meta)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 offset = meta->patch_offset;
+	__u64 *at = data + offset;
+	struct slot_cursor *cursor;
+	__u32 slot = meta->slot;
+	__u32 patch_index;
+
+	cursor = bpf_map_lookup_elem(&xdperf_slot_cursors, &slot);
+	if (!cursor || offset > MAX_FRAME_OFFSET)
+		return;
+	patch_index = next_patch(cursor, meta);
+	switch (meta->patch_words) {
+	COPY_PATCH(1)
+	COPY_PATCH(2)
+	COPY_PATCH(3)
+	COPY_PATCH(4)
+	COPY_PATCH(5)
+	COPY_PATCH(6)
+	COPY_PATCH(7)
+	COPY_PATCH(8)
+	}
+}
+
 /* Writes the next variant of the template `meta` names into the frame. */
 static __always_inline void write_variant(struct xdp_md *ctx,
 					  const struct xdperf_live_meta *meta)
@@ -440,8 +540,12 @@ int xdperf_live_tx(struct xdp_md *ctx)
 
 	if (ctx->ingress_ifindex == target_ifindex)
 		return XDP_PASS;
-	if ((void *)(meta + 1) <= (void *)(long)ctx->data)
-		write_variant(ctx, meta);
+	if ((void *)(meta + 1) <= (void *)(long)ctx->data) {
+		if (meta->patch_period)
+			write_patch(ctx, meta);
+		else
+			write_variant(ctx, meta);
+	}
 	return bpf_redirect(target_ifindex, 0);
 }
 static __always_inline struct xmit_counts *counts_of_this_sender(void)

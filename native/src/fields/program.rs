@@ -137,11 +137,15 @@ impl FieldProgram {
         self.flows
     }
 
-    /// Variants before the program repeats itself (variant k is variant
-    /// k mod the period), if it does: not with a random field and no flow
-    /// limit.
+    /// A period of the variants: variant k equals variant k mod the period
+    /// for every k. None if the program has none it can name: a random
+    /// field without a flow limit (its draws never repeat), or a flow count
+    /// past u64. With a flow limit N that is N, unless the flow count
+    /// divides it: flows() = min(N, lcm) is no period when lcm < N does
+    /// not divide N (k mod N starts over before the lcm's cycle ends).
     pub fn period(&self) -> Option<u64> {
         match self.flow_limit {
+            Some(limit) if !self.has_random() && limit % self.flows == 0 => Some(self.flows),
             Some(limit) => Some(limit),
             None if self.has_random() || self.flows == u64::MAX => None,
             None => Some(self.flows),

@@ -501,6 +501,41 @@ fn a_flow_limit_repeats_the_first_variants() {
     assert_eq!(program.flows(), 1000);
 }
 
+#[test]
+fn variants_repeat_with_the_period() {
+    let ports = range(34, 2, FieldOp::Inc, 0, 999);
+    let addresses = chained(range(26, 4, FieldOp::Dec, 1, 7));
+    let random = range(36, 2, FieldOp::Random, 0, 99);
+    let cases = [
+        (vec![ports.clone(), addresses], None, Some(7000)),
+        // The flow count when it divides the limit, else the limit.
+        (vec![ports.clone()], Some(3000), Some(1000)),
+        (vec![ports.clone()], Some(1500), Some(1500)),
+        (vec![ports.clone(), random.clone()], Some(700), Some(700)),
+        (vec![ports.clone(), random], None, None),
+    ];
+    for (specs, limit, period) in cases {
+        let (program, base) = FieldProgram::compile(&udp4(), &specs, limit).unwrap();
+        assert_eq!(program.period(), period, "{specs:?} limited to {limit:?}");
+        let Some(p) = period else { continue };
+        let variant = |k| {
+            let mut frame = base.clone();
+            program.apply(&mut frame, k);
+            frame
+        };
+        for k in [0, 1, 999, 1000, 1001, p - 1, 5 * p + 3, u64::MAX] {
+            assert_eq!(variant(k), variant(k % p), "variant {k}, period {p}");
+        }
+    }
+    // 1 000 flows limited to 1 500 do not repeat every 1 000 variants:
+    // variant 2 000 is variant 500.
+    let (program, base) = FieldProgram::compile(&udp4(), &[ports], Some(1500)).unwrap();
+    assert_eq!(program.flows(), 1000);
+    let mut frame = base;
+    program.apply(&mut frame, 2000);
+    assert_eq!(read(&frame, 34, 2), 500);
+}
+
 /// Ethernet + IPv6 + UDP with 10 payload bytes: addresses at 22 and 38,
 /// UDP at 54 (checksum at 60).
 fn udp6() -> Vec<u8> {

@@ -1,9 +1,14 @@
 //! The field programs of the xdp engine's BPF program as it reads them
 //! (bpf/field_program.h): `#[repr(C)]` mirrors of the C structs, the maps
-//! that hold them, and the metadata a live frame of a template with fields
-//! carries in front of it.
+//! that hold them and the templates' pre-rendered variants (patches), and
+//! the metadata a live frame of a template with fields carries in front of
+//! it.
 
-use aya::maps::{Array, MapData};
+use std::ops::{Deref, DerefMut, Range};
+use std::os::fd::{AsFd, AsRawFd};
+use std::ptr::NonNull;
+
+use aya::maps::{Array, Map, MapData};
 use aya::{Ebpf, EbpfLoader, Pod};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -15,6 +20,42 @@ const PROGRAMS_MAP: &str = "xdperf_field_programs";
 const LISTS_MAP: &str = "xdperf_field_lists";
 /// Each sender slot's position in its current call.
 const CURSORS_MAP: &str = "xdperf_slot_cursors";
+/// 8-byte words a patch may have: the patch maps bpf/xdp_live_tx.c has.
+pub const MAX_PATCH_WORDS: u8 = 8;
+/// The patches, by their size: entry n - 1 holds those of n 8-byte words.
+const PATCH_MAPS: [&str; MAX_PATCH_WORDS as usize] = [
+    "xdperf_patches_1",
+    "xdperf_patches_2",
+    "xdperf_patches_3",
+    "xdperf_patches_4",
+    "xdperf_patches_5",
+    "xdperf_patches_6",
+    "xdperf_patches_7",
+    "xdperf_patches_8",
+];
+
+/// Where a template's patches are: patch `base + k % period` of the map of
+/// `words`-word patches is variant k's bytes `offset..offset + 8 * words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatchPlacement {
+    pub base: u32,
+    pub period: u32,
+    pub offset: u16,
+    pub words: u8,
+}
+
+impl PatchPlacement {
+    /// Bytes of one patch.
+    pub fn patch_len(&self) -> usize {
+        8 * usize::from(self.words)
+    }
+
+    /// The bytes of the template's patches in its map's values.
+    pub fn bytes(&self) -> Range<usize> {
+        let start = self.base as usize * self.patch_len();
+        start..start + self.period as usize * self.patch_len()
+    }
+}
 
 /// `struct xdperf_field`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -111,8 +152,14 @@ impl ProgramValue {
 }
 
 /// Sizes the field maps for `programs` (one per template, in template
-/// order) and `slots` sender slots; before the object is loaded.
-pub fn size_field_maps(loader: &mut EbpfLoader, programs: &[FieldProgram], slots: usize) {
+/// order), their `patches` (likewise) and `slots` sender slots; before the
+/// object is loaded.
+pub fn size_field_maps(
+    loader: &mut EbpfLoader,
+    programs: &[FieldProgram],
+    patches: &[Option<PatchPlacement>],
+    slots: usize,
+) {
     let list_values: usize = programs
         .iter()
         .flat_map(FieldProgram::fields)
@@ -124,6 +171,15 @@ pub fn size_field_maps(loader: &mut EbpfLoader, programs: &[FieldProgram], slots
         .map_max_entries(PROGRAMS_MAP, entries(programs.len()))
         .map_max_entries(LISTS_MAP, entries(list_values))
         .map_max_entries(CURSORS_MAP, entries(slots));
+    for (words, name) in (1..=MAX_PATCH_WORDS).zip(PATCH_MAPS) {
+        let count: usize = patches
+            .iter()
+            .flatten()
+            .filter(|placement| placement.words == words)
+            .map(|placement| placement.period as usize)
+            .sum();
+        loader.map_max_entries(name, entries(count));
+    }
 }
 
 /// Writes `programs` into the loaded object's maps; errors name `subject`.
@@ -148,6 +204,82 @@ pub fn fill_field_maps(ebpf: &mut Ebpf, programs: &[FieldProgram], subject: &str
     Ok(())
 }
 
+/// The values of the loaded map of `words`-word patches, mapped for
+/// writing (the map is BPF_F_MMAPABLE), so millions of patches are written
+/// as memory, not with a syscall each. Errors name `subject`.
+pub fn map_patches(ebpf: &Ebpf, words: u8, subject: &str) -> Result<MappedPatches> {
+    let name = PATCH_MAPS[usize::from(words) - 1];
+    let what = format!("{subject}: {name}");
+    let Some(Map::Array(map)) = ebpf.map(name) else {
+        return Err(Error::new(
+            ErrorKind::Kernel,
+            format!("{subject}: map {name} missing"),
+        ));
+    };
+    let info = map
+        .info()
+        .map_err(|err| Error::from_source_chain(&what, &err))?;
+    let len = info.value_size() as usize * info.max_entries() as usize;
+    // SAFETY: a fresh shared mapping of the map's values (offset 0, where
+    // an mmapable array map has them, and no more than they hold); nothing
+    // else in this process maps them, the BPF program only reads them, and
+    // the mapping holds the map, whatever becomes of the fd.
+    let address = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            map.fd().as_fd().as_raw_fd(),
+            0,
+        )
+    };
+    if address == libc::MAP_FAILED {
+        return Err(Error::from_errno(
+            &format!("{what}: mmap"),
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO),
+        ));
+    }
+    let address = NonNull::new(address.cast()).expect("mmap gives MAP_FAILED, not null");
+    Ok(MappedPatches { address, len })
+}
+
+/// A patch map's values, mapped for writing; unmapped on drop.
+pub struct MappedPatches {
+    address: NonNull<u8>,
+    len: usize,
+}
+
+impl Deref for MappedPatches {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `len` bytes mapped readable at `address` until drop, and
+        // only this value hands out references to them.
+        unsafe { std::slice::from_raw_parts(self.address.as_ptr(), self.len) }
+    }
+}
+
+impl DerefMut for MappedPatches {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `len` bytes mapped writable at `address` until drop, and
+        // `&mut self` makes this the only reference to them.
+        unsafe { std::slice::from_raw_parts_mut(self.address.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for MappedPatches {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping map_patches made, which no
+        // reference outlives (they borrow self).
+        unsafe {
+            libc::munmap(self.address.as_ptr().cast(), self.len);
+        }
+    }
+}
+
 fn array<'a, V: Pod>(
     ebpf: &'a mut Ebpf,
     name: &str,
@@ -161,7 +293,7 @@ fn array<'a, V: Pod>(
 }
 
 /// `sizeof(struct xdperf_live_meta)`.
-const LIVE_META_LEN: usize = 24;
+const LIVE_META_LEN: usize = 32;
 /// `sizeof(struct xdp_md)`: data, data_end, data_meta, ingress_ifindex,
 /// rx_queue_index, egress_ifindex.
 const XDP_MD_LEN: usize = 24;
@@ -177,11 +309,23 @@ pub struct MetaFrame {
 }
 
 impl MetaFrame {
-    /// `frame` of template `template_index`, sent by sender slot `slot`.
-    pub fn new(frame: &[u8], template_index: u32, slot: u32) -> MetaFrame {
+    /// `frame` of template `template_index`, whose variants are in
+    /// `patches` if it has them, sent by sender slot `slot`.
+    pub fn new(
+        frame: &[u8],
+        template_index: u32,
+        patches: Option<&PatchPlacement>,
+        slot: u32,
+    ) -> MetaFrame {
         let mut data = vec![0; LIVE_META_LEN];
         data[12..16].copy_from_slice(&template_index.to_ne_bytes());
         data[16..20].copy_from_slice(&slot.to_ne_bytes());
+        if let Some(patches) = patches {
+            data[20..24].copy_from_slice(&patches.base.to_ne_bytes());
+            data[24..28].copy_from_slice(&patches.period.to_ne_bytes());
+            data[28..30].copy_from_slice(&patches.offset.to_ne_bytes());
+            data[30] = patches.words;
+        }
         data.extend_from_slice(frame);
         let mut context = [0; XDP_MD_LEN];
         context[0..4].copy_from_slice(&(LIVE_META_LEN as u32).to_ne_bytes());

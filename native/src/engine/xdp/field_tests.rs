@@ -4,26 +4,31 @@
 //! byte for byte as `FieldProgram::apply` writes it, and the core is
 //! property-tested against full checksum computations. A run of repeat N
 //! rewrites the same frame N times, as the kernel recycles live frames.
+//! Both ways the program writes a variant are checked: from patches (a
+//! template whose variants repeat) and computed (the others).
 //! Loading a BPF program needs root: without it (or under `make unit`) the
 //! tests return at once, saying so in a line.
 
 use aya::programs::{TestRun, TestRunOptions, Xdp};
 use aya::Ebpf;
 
+use super::patches::place_patches;
 use super::{load_object, PROGRAM};
 use crate::fields::{FieldOp, FieldProgram, FieldSpec};
 use crate::kernel::bpf::running_as_root;
-use crate::kernel::field_maps::MetaFrame;
+use crate::kernel::field_maps::{map_patches, MetaFrame, PatchPlacement};
 
 /// No interface has this index: the program's check for frames the target
 /// receives never matches (a test frame arrives on lo), and its redirect is
 /// never carried out in a run that is not live.
 const NO_INTERFACE: u32 = u32::MAX;
 
-/// The loaded program and the templates (program, base frame) in its maps.
+/// The loaded program and the templates (program, base frame) in its maps,
+/// with where their patches are.
 struct Harness {
     ebpf: Ebpf,
     templates: Vec<(FieldProgram, Vec<u8>)>,
+    placements: Vec<Option<PatchPlacement>>,
 }
 
 impl Harness {
@@ -41,9 +46,28 @@ impl Harness {
             return None;
         }
         let programs: Vec<FieldProgram> = templates.iter().map(|(p, _)| p.clone()).collect();
-        let ebpf = load_object(NO_INTERFACE, &programs, slots, "test program")
-            .unwrap_or_else(|err| panic!("{}", err.message));
-        Some(Harness { ebpf, templates })
+        let frames: Vec<Vec<u8>> = templates.iter().map(|(_, f)| f.clone()).collect();
+        let placements = place_patches(&programs, &frames);
+        let ebpf = load_object(
+            NO_INTERFACE,
+            &programs,
+            &frames,
+            &placements,
+            slots,
+            "test program",
+        )
+        .unwrap_or_else(|err| panic!("{}", err.message));
+        Some(Harness {
+            ebpf,
+            templates,
+            placements,
+        })
+    }
+
+    /// Whether the program copies template `template`'s variants from
+    /// patches (else it computes them).
+    fn patched(&self, template: usize) -> bool {
+        self.placements[template].is_some()
     }
 
     fn program(&self) -> &Xdp {
@@ -56,7 +80,12 @@ impl Harness {
     /// Runs `repeat` frames of one call (`call` of sender `slot`, first
     /// variant `base`) on template `template`'s base frame; the frame after.
     fn run(&self, template: usize, slot: u32, call: u32, base: u64, repeat: u32) -> Vec<u8> {
-        let mut input = MetaFrame::new(&self.templates[template].1, template as u32, slot);
+        let mut input = MetaFrame::new(
+            &self.templates[template].1,
+            template as u32,
+            self.placements[template].as_ref(),
+            slot,
+        );
         input.set_call(call, base);
         let mut output = vec![0; input.data().len()];
         let result = self
@@ -271,6 +300,8 @@ fn ipv4_udp_variants_match_the_core() {
     ) else {
         return;
     };
+    // The random field has no flow limit: computed; the others repeat.
+    assert!(!harness.patched(0) && harness.patched(1) && harness.patched(2));
     let mut call = 0;
     for template in 0..3 {
         harness.check_variants(template, &KS, &mut call);
@@ -310,6 +341,8 @@ fn ipv6_tcp_variants_match_the_core() {
     let Some(harness) = Harness::load(vec![compile(&frame, fields, None)], 1) else {
         return;
     };
+    // Far more variants than the patches' cap: computed.
+    assert!(!harness.patched(0));
     let mut call = 0;
     harness.check_variants(0, &KS, &mut call);
     harness.check_steps(0, (1 << 40) - 3, 10, 1000);
@@ -328,6 +361,7 @@ fn variants_behind_vlan_tags_match_the_core() {
     let Some(harness) = Harness::load(vec![compile(&frame, fields, None)], 1) else {
         return;
     };
+    assert!(!harness.patched(0));
     let mut call = 0;
     harness.check_variants(0, &KS, &mut call);
     harness.check_steps(0, 4090, 10, 1000);
@@ -341,13 +375,27 @@ fn an_all_zero_icmp_message_has_checksum_ffff() {
         list(38, 2, &[0, 1]),
         chained(field(40, 2, FieldOp::Inc, 0, 3)),
     ];
-    let Some(harness) = Harness::load(vec![compile(&frame, fields, None)], 1) else {
+    // The same with a random IPv4 id, outside the message: no period.
+    let mut with_random_id = fields.clone();
+    with_random_id.push(seeded(field(18, 2, FieldOp::Random, 0, 65535), 1));
+    let Some(harness) = Harness::load(
+        vec![
+            compile(&frame, fields, None),
+            compile(&frame, with_random_id, None),
+        ],
+        1,
+    ) else {
         return;
     };
-    assert_eq!(harness.variant(0, 0)[36..38], [0xff, 0xff]);
-    harness.check_steps(0, 0, 16, 1);
-    let mut call = 1;
-    harness.check_variants(0, &[0, 1, 2, 8, 9], &mut call);
+    // Patched, the core's 0xffff is copied; computed, the program makes it.
+    assert!(harness.patched(0) && !harness.patched(1));
+    let mut call = 0;
+    for template in 0..2 {
+        assert_eq!(harness.variant(template, 0)[36..38], [0xff, 0xff]);
+        call += 1;
+        harness.check_steps(template, 0, 16, call);
+        harness.check_variants(template, &[0, 1, 2, 8, 9], &mut call);
+    }
 }
 
 #[test]
@@ -355,26 +403,49 @@ fn each_sender_slot_counts_the_frames_of_its_own_call() {
     let payload = [0u8; 18];
     let frame = ipv4_frame(&[], 17, &udp(&payload, 1));
     let fields = vec![field(34, 2, FieldOp::Inc, 1000, 1999)];
+    let mut with_random = fields.clone();
+    with_random.push(seeded(field(36, 2, FieldOp::Random, 1, 65535), 2));
     let Some(harness) = Harness::load(
         vec![
             compile(&frame, fields.clone(), None),
             compile(&frame, fields, Some(10)),
+            compile(&frame, with_random, None),
         ],
         2,
     ) else {
         return;
     };
-    // Frames 100..=102 of slot 0's call 1.
-    assert_eq!(harness.run(0, 0, 1, 100, 3), harness.variant(0, 102));
-    // The same call goes on from its count, whatever base it is given.
-    assert_eq!(harness.run(0, 0, 1, 500, 2), harness.variant(0, 104));
-    // Slot 1 has its own count, though its call has the same number.
-    assert_eq!(harness.run(0, 1, 1, 50, 1), harness.variant(0, 50));
-    // A new call starts from its base.
-    assert_eq!(harness.run(0, 0, 2, 7, 1), harness.variant(0, 7));
-    // So does a call of another template, with its own flow limit.
-    assert_eq!(harness.run(1, 0, 3, 13, 1), harness.variant(1, 3));
-    assert_eq!(harness.run(0, 1, 1, 0, 1), harness.variant(0, 51));
+    assert!(harness.patched(0) && harness.patched(1) && !harness.patched(2));
+    // Patched (template 0) and computed (template 2) alike; each pass
+    // numbers its calls apart from the other's.
+    for (template, calls) in [(0, 0), (2, 10)] {
+        // Frames 100..=102 of slot 0's call 1.
+        assert_eq!(
+            harness.run(template, 0, calls + 1, 100, 3),
+            harness.variant(template, 102)
+        );
+        // The same call goes on from its count, whatever base it is given.
+        assert_eq!(
+            harness.run(template, 0, calls + 1, 500, 2),
+            harness.variant(template, 104)
+        );
+        // Slot 1 has its own count, though its call has the same number.
+        assert_eq!(
+            harness.run(template, 1, calls + 1, 50, 1),
+            harness.variant(template, 50)
+        );
+        // A new call starts from its base.
+        assert_eq!(
+            harness.run(template, 0, calls + 2, 7, 1),
+            harness.variant(template, 7)
+        );
+        // So does a call of another template, with its own flow limit.
+        assert_eq!(harness.run(1, 0, calls + 3, 13, 1), harness.variant(1, 3));
+        assert_eq!(
+            harness.run(template, 1, calls + 1, 0, 1),
+            harness.variant(template, 51)
+        );
+    }
 }
 
 #[test]
@@ -395,4 +466,187 @@ fn a_frame_without_metadata_goes_out_as_is() {
         })
         .expect("BPF_PROG_RUN");
     assert_eq!(output, frame);
+}
+
+/// Variant indexes around the periods of the patched programs below (254 000,
+/// 1 500, 40 940, 3 000) and far out.
+const PATCHED_KS: [u64; 20] = [
+    0,
+    1,
+    999,
+    1000,
+    1499,
+    1500,
+    1501,
+    2000,
+    2999,
+    3000,
+    40_939,
+    40_940,
+    253_999,
+    254_000,
+    254_001,
+    1_000_007,
+    (1 << 40) + 3,
+    (1 << 63) + 11,
+    u64::MAX - 1,
+    u64::MAX,
+];
+
+#[test]
+fn patched_ipv4_variants_match_the_core_across_the_period() {
+    let payload = [0u8; 18];
+    let frame = ipv4_frame(&[], 17, &udp(&payload, 1));
+    // simpleudp's address and port ranges: 254 × 1 000 flows.
+    let address_and_port = vec![
+        field(26, 4, FieldOp::Inc, 0x0a00_0001, 0x0a00_00fe),
+        chained(field(34, 2, FieldOp::Inc, 1, 1000)),
+    ];
+    // 1 000 flows (a dec by 3, and a list of 4 in a group of its own)
+    // limited to 1 500, which they do not divide: variant 2 000 is
+    // variant 500, not 0, so the period is 1 500.
+    let limited = vec![
+        stepped(field(34, 2, FieldOp::Dec, 1, 1000), 3),
+        list(36, 2, &[53, 123, 443, 8080]),
+    ];
+    let no_checksum = vec![field(34, 2, FieldOp::Inc, 1, 65535)];
+    let Some(harness) = Harness::load(
+        vec![
+            compile(&frame, address_and_port, None),
+            compile(&frame, limited, Some(1500)),
+            compile(&ipv4_frame(&[], 17, &udp(&payload, 0)), no_checksum, None),
+        ],
+        1,
+    ) else {
+        return;
+    };
+    assert_eq!(
+        harness.placements[..2],
+        [
+            Some(PatchPlacement {
+                base: 0,
+                period: 254_000,
+                offset: 24,
+                words: 3,
+            }),
+            Some(PatchPlacement {
+                base: 0,
+                period: 1500,
+                offset: 34,
+                words: 1,
+            }),
+        ]
+    );
+    assert!(harness.patched(2));
+    let mut call = 0;
+    for template in 0..3 {
+        harness.check_variants(template, &PATCHED_KS, &mut call);
+    }
+    // One call through each period's wrap.
+    harness.check_steps(0, 253_990, 20, 1000);
+    harness.check_steps(0, u64::MAX - 5, 5, 1001);
+    harness.check_steps(1, 1490, 20, 1002);
+    harness.check_steps(1, 2990, 20, 1003);
+    harness.check_steps(2, 65_530, 10, 1004);
+    // A UDP checksum of 0 over IPv4 means none: it stays 0.
+    assert_eq!(harness.run(2, 0, 1005, 5, 3)[40..42], [0, 0]);
+}
+
+#[test]
+fn patched_variants_behind_vlan_tags_match_the_core() {
+    let payload = [0u8; 18];
+    let frame = ipv4_frame(&[(0x88a8, 100), (0x8100, 200)], 17, &udp(&payload, 1));
+    // The inner VLAN id and the destination address: 18..50, 4 words.
+    let fields = vec![
+        field(18, 2, FieldOp::Inc, 1, 4094),
+        chained(field(38, 4, FieldOp::Inc, 0x0a4d_0002, 0x0a4d_000b)),
+    ];
+    let Some(harness) = Harness::load(vec![compile(&frame, fields, None)], 1) else {
+        return;
+    };
+    assert_eq!(
+        harness.placements[0].map(|p| (p.period, p.offset, p.words)),
+        Some((40_940, 18, 4))
+    );
+    let mut call = 0;
+    harness.check_variants(0, &PATCHED_KS, &mut call);
+    harness.check_steps(0, 4090, 10, 1000);
+    harness.check_steps(0, 40_935, 10, 1001);
+}
+
+#[test]
+fn patched_ipv6_variants_match_the_core() {
+    let frame = ipv6_tcp_frame();
+    let high = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0];
+    let address = |low: u64| [high.to_vec(), low.to_be_bytes().to_vec()].concat();
+    // The source address's low 8 bytes and the destination port, to the
+    // TCP checksum: 30..72, 6 words.
+    let fields = vec![
+        FieldSpec {
+            min: Some(address(1)),
+            max: Some(address(1000)),
+            ..field(22, 16, FieldOp::Inc, 0, 0)
+        },
+        chained(list(56, 2, &[80, 443, 8080])),
+    ];
+    let Some(harness) = Harness::load(vec![compile(&frame, fields, None)], 1) else {
+        return;
+    };
+    assert_eq!(
+        harness.placements[0].map(|p| (p.period, p.offset, p.words)),
+        Some((3000, 30, 6))
+    );
+    let mut call = 0;
+    harness.check_variants(0, &PATCHED_KS, &mut call);
+    harness.check_steps(0, 995, 10, 1000);
+    harness.check_steps(0, 2995, 10, 1001);
+}
+
+#[test]
+fn a_patched_template_is_sent_from_its_patches() {
+    let frame = ipv4_frame(&[], 17, &udp(&[0u8; 18], 1));
+    let fields = vec![field(34, 2, FieldOp::Inc, 1000, 1999)];
+    let Some(harness) = Harness::load(vec![compile(&frame, fields, None)], 1) else {
+        return;
+    };
+    let placement = harness.placements[0].expect("1000 variants are patched");
+    // Patch 7, bytes 34..42, made what no variant is.
+    let marked = [0xa5; 8];
+    let mut patches = map_patches(&harness.ebpf, placement.words, "test").unwrap();
+    let at = placement.bytes().start + 7 * placement.patch_len();
+    patches[at..at + 8].copy_from_slice(&marked);
+    drop(patches);
+    for (call, k) in [(1, 7), (2, 1007), (3, 1_000_000_000_007)] {
+        assert_eq!(harness.run(0, 0, call, k, 1)[34..42], marked, "variant {k}");
+    }
+    assert_eq!(harness.run(0, 0, 4, 8, 1), harness.variant(0, 8));
+}
+
+#[test]
+fn random_templates_are_computed_between_patched_ones() {
+    let frame = ipv4_frame(&[], 17, &udp(&[0u8; 18], 1));
+    let ports = field(34, 2, FieldOp::Inc, 1000, 1999);
+    let random = seeded(field(36, 2, FieldOp::Random, 1, 65535), 5);
+    let Some(harness) = Harness::load(
+        vec![
+            compile(&frame, vec![ports.clone()], None),
+            compile(&frame, vec![ports, random], None),
+        ],
+        1,
+    ) else {
+        return;
+    };
+    assert!(harness.patched(0) && !harness.patched(1));
+    // One slot's calls alternate between the two, as a mix sends them.
+    let mut call = 0;
+    for k in [0, 999, 1000, 65_535, 1 << 40] {
+        for template in [0, 1, 0] {
+            call += 1;
+            assert_eq!(
+                harness.run(template, 0, call, k, 3),
+                harness.variant(template, k + 2),
+                "template {template}, variants {k}.."
+            );
+        }
+    }
 }

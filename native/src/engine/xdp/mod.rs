@@ -15,13 +15,16 @@
 //! A template with fields is varied by the program (bpf/xdp_live_tx.c),
 //! which finds the template's field program in a map: each call hands it
 //! the variant index of its first frame, claimed from the template's
-//! shared cursor, so threads send disjoint slices of one sequence.
+//! shared cursor, so threads send disjoint slices of one sequence. A
+//! template whose variants repeat has them rendered at start (patches.rs),
+//! and the program copies them rather than computing the fields.
 //!
 //! For the run, the program is attached to the target (natively, else
 //! generically; see the BPF source for why), and two tracing programs count
 //! what the target's driver took and dropped. All three are removed when the
 //! last thread ends.
 
+pub mod patches;
 pub mod tx_loop;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -40,7 +43,7 @@ use crate::fields::FieldProgram;
 use crate::gate::{LoopEnd, PacketBudget};
 use crate::kernel::bpf::{load_xdp, XmitCountsValue};
 use crate::kernel::device::device_info;
-use crate::kernel::field_maps::{fill_field_maps, size_field_maps};
+use crate::kernel::field_maps::{fill_field_maps, size_field_maps, PatchPlacement};
 use crate::kernel::netlink;
 use crate::kernel::veth;
 use crate::pacer::Pacer;
@@ -48,6 +51,7 @@ use crate::plan::TxPlan;
 use crate::probe::{redirect_target, ProbePrograms};
 use crate::schedule::Schedule;
 use crate::stats::TxStats;
+use patches::{place_patches, write_patches};
 use tx_loop::LiveLoop;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_live_tx.o"));
@@ -136,6 +140,8 @@ pub struct LiveTransmitter {
     threads_left: AtomicUsize,
     /// Per template, the variant index of the next frame any thread sends.
     variant_cursors: Vec<AtomicU64>,
+    /// Per template, where its variants are pre-rendered, if they are.
+    pub patches: Vec<Option<PatchPlacement>>,
     /// Packets per template run and call ([`run_length`]).
     pub run: u64,
     pub quotas: Option<TemplateQuotas>,
@@ -160,7 +166,15 @@ impl LiveTransmitter {
             .instead(Setting::Engine, OTHER_ENGINES));
         }
         let subject = format!("interface {name}: XDP live-frames program");
-        let mut ebpf = load_object(plan.ifindex, &plan.programs, plan.queues.len(), &subject)?;
+        let patches = place_patches(&plan.programs, &plan.frames);
+        let mut ebpf = load_object(
+            plan.ifindex,
+            &plan.programs,
+            &plan.frames,
+            &patches,
+            plan.queues.len(),
+            &subject,
+        )?;
         let program: &mut Xdp = ebpf
             .program_mut(PROGRAM)
             .and_then(|program| program.try_into().ok())
@@ -183,6 +197,7 @@ impl LiveTransmitter {
             counts,
             threads_left: AtomicUsize::new(plan.queues.len()),
             variant_cursors: plan.frames.iter().map(|_| AtomicU64::new(0)).collect(),
+            patches,
             run: u64::from(run_length(plan.thread_rates.as_ref().map(|rates| rates[0]))),
             quotas: plan.count.map(|count| TemplateQuotas::new(schedule, count)),
         })
@@ -299,11 +314,15 @@ impl Drop for LiveTransmitter {
 }
 
 /// Loads the live-frames object for `target_ifindex`, with `programs` (one
-/// per template) in its field maps and a cursor for each of `slots` sender
-/// slots, and its transmit program into the kernel; errors name `subject`.
+/// per template, as `frames`, the frames the program gets) in its field
+/// maps, their variants where `patches` (from place_patches) puts them, and
+/// a cursor for each of `slots` sender slots, and its transmit program into
+/// the kernel; errors name `subject`.
 fn load_object(
     target_ifindex: u32,
     programs: &[FieldProgram],
+    frames: &[Vec<u8>],
+    patches: &[Option<PatchPlacement>],
     slots: usize,
     subject: &str,
 ) -> Result<Ebpf> {
@@ -312,11 +331,12 @@ fn load_object(
     loader
         .override_global(TARGET_GLOBAL, &target_ifindex, true)
         .override_global(TGID_GLOBAL, &tgid, true);
-    size_field_maps(&mut loader, programs, slots);
+    size_field_maps(&mut loader, programs, patches, slots);
     let mut ebpf = loader
         .load(OBJECT)
         .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
     fill_field_maps(&mut ebpf, programs, subject)?;
+    write_patches(&ebpf, programs, frames, patches, subject)?;
     load_xdp(&mut ebpf, PROGRAM, subject)?;
     Ok(ebpf)
 }

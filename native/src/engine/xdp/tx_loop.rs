@@ -84,7 +84,12 @@ impl<C: Clock> LiveLoop<'_, C> {
                 if program.is_empty() {
                     TemplateInput::Fixed(frame)
                 } else {
-                    TemplateInput::Varied(MetaFrame::new(frame, index as u32, self.slot))
+                    TemplateInput::Varied(MetaFrame::new(
+                        frame,
+                        index as u32,
+                        self.transmitter.patches[index].as_ref(),
+                        self.slot,
+                    ))
                 }
             })
             .collect();
