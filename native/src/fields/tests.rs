@@ -46,7 +46,7 @@ pub(crate) fn range(offset: u32, size: u32, op: FieldOp, min: u64, max: u64) -> 
     }
 }
 
-fn list(offset: u32, size: u32, values: &[u64]) -> FieldSpec {
+pub(crate) fn list(offset: u32, size: u32, values: &[u64]) -> FieldSpec {
     FieldSpec {
         values: Some(values.iter().map(|&v| be(v, size as usize)).collect()),
         min: None,
@@ -55,7 +55,7 @@ fn list(offset: u32, size: u32, values: &[u64]) -> FieldSpec {
     }
 }
 
-fn chained(spec: FieldSpec) -> FieldSpec {
+pub(crate) fn chained(spec: FieldSpec) -> FieldSpec {
     FieldSpec {
         chain: true,
         ..spec

@@ -273,8 +273,8 @@ fn failed(errno: i32) -> LoopEnd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fields::tests::{range, udp4};
-    use crate::fields::{FieldOp, FieldProgram, FieldSpec};
+    use crate::fields::tests::{chained, range, udp4};
+    use crate::fields::{FieldOp, FieldProgram};
     use crate::gate::PacketBudget;
     use crate::schedule::Schedule;
     use crate::variants::{SequenceClaims, TemplateCounts, VariantWriter};
@@ -467,10 +467,7 @@ mod tests {
             &udp4(),
             &[
                 range(34, 2, FieldOp::Inc, 1_000, 1_099),
-                FieldSpec {
-                    chain: true,
-                    ..range(26, 4, FieldOp::Inc, 0x0a00_0001, 0x0a00_000a)
-                },
+                chained(range(26, 4, FieldOp::Inc, 0x0a00_0001, 0x0a00_000a)),
             ],
             None,
         )

@@ -14,6 +14,7 @@ use aya::Ebpf;
 
 use super::patches::place_patches;
 use super::{load_object, PROGRAM};
+use crate::fields::tests::{chained, list, range as field};
 use crate::fields::{FieldOp, FieldProgram, FieldSpec};
 use crate::kernel::bpf::running_as_root;
 use crate::kernel::field_maps::{map_patches, MetaFrame, PatchPlacement};
@@ -146,44 +147,6 @@ impl Harness {
 
 fn compile(frame: &[u8], fields: Vec<FieldSpec>, flows: Option<u64>) -> (FieldProgram, Vec<u8>) {
     FieldProgram::compile(frame, &fields, flows).unwrap_or_else(|err| panic!("{}", err.message))
-}
-
-/// `value` big-endian in `size` bytes.
-fn be(value: u64, size: u32) -> Vec<u8> {
-    let size = size as usize;
-    let mut bytes = vec![0; size.saturating_sub(8)];
-    bytes.extend_from_slice(&value.to_be_bytes()[8 - size.min(8)..]);
-    bytes
-}
-
-fn field(offset: u32, size: u32, op: FieldOp, min: u64, max: u64) -> FieldSpec {
-    FieldSpec {
-        offset,
-        size,
-        op,
-        min: Some(be(min, size)),
-        max: Some(be(max, size)),
-        step: None,
-        seed: None,
-        values: None,
-        chain: false,
-    }
-}
-
-fn list(offset: u32, size: u32, values: &[u64]) -> FieldSpec {
-    FieldSpec {
-        values: Some(values.iter().map(|&v| be(v, size)).collect()),
-        min: None,
-        max: None,
-        ..field(offset, size, FieldOp::List, 0, 0)
-    }
-}
-
-fn chained(spec: FieldSpec) -> FieldSpec {
-    FieldSpec {
-        chain: true,
-        ..spec
-    }
 }
 
 fn stepped(spec: FieldSpec, step: u64) -> FieldSpec {
