@@ -139,15 +139,8 @@ impl XskTx {
     /// Releases every completed descriptor, giving each frame's address to
     /// `completed`; returns how many.
     #[inline]
-    pub fn reap(&mut self, mut completed: impl FnMut(u64)) -> u32 {
-        let mut reader = self.completions.complete(RING_SIZE);
-        let mut count = 0;
-        for addr in reader.by_ref() {
-            completed(addr);
-            count += 1;
-        }
-        reader.release();
-        count
+    pub fn reap(&mut self, completed: impl FnMut(u64)) -> u32 {
+        reap_completions(&mut self.completions, RING_SIZE, completed)
     }
 
     /// UMEM frame `index` (see [`UmemArea::frame_mut`]).
@@ -171,25 +164,50 @@ impl XskTx {
     /// Wakes the kernel's transmit path (sendto, non-blocking).
     #[inline]
     pub fn kick(&self) -> Kick {
-        // SAFETY: a zero-length sendto on our own open socket; the kernel
-        // reads no buffer.
-        let rc = unsafe {
-            libc::sendto(
-                self.fd,
-                std::ptr::null(),
-                0,
-                libc::MSG_DONTWAIT,
-                std::ptr::null(),
-                0,
-            )
-        };
-        if rc >= 0 {
-            return Kick::Done;
-        }
-        match std::io::Error::last_os_error().raw_os_error().unwrap_or(0) {
-            libc::EAGAIN | libc::EBUSY | libc::ENOBUFS | libc::EINTR => Kick::Busy,
-            errno => Kick::Failed(errno),
-        }
+        kick_socket(self.fd)
+    }
+}
+
+/// Releases up to `max` completed descriptors of `completions`, giving
+/// each frame's address to `completed`; returns how many.
+#[inline]
+pub fn reap_completions(
+    completions: &mut DeviceQueue,
+    max: u32,
+    mut completed: impl FnMut(u64),
+) -> u32 {
+    let mut reader = completions.complete(max);
+    let mut count = 0;
+    for addr in reader.by_ref() {
+        completed(addr);
+        count += 1;
+    }
+    reader.release();
+    count
+}
+
+/// Wakes the transmit path of AF_XDP socket `fd` with a zero-length,
+/// non-blocking sendto.
+#[inline]
+pub fn kick_socket(fd: RawFd) -> Kick {
+    // SAFETY: a zero-length sendto on an open AF_XDP socket of the caller's;
+    // the kernel reads no buffer.
+    let rc = unsafe {
+        libc::sendto(
+            fd,
+            std::ptr::null(),
+            0,
+            libc::MSG_DONTWAIT,
+            std::ptr::null(),
+            0,
+        )
+    };
+    if rc >= 0 {
+        return Kick::Done;
+    }
+    match std::io::Error::last_os_error().raw_os_error().unwrap_or(0) {
+        libc::EAGAIN | libc::EBUSY | libc::ENOBUFS | libc::EINTR => Kick::Busy,
+        errno => Kick::Failed(errno),
     }
 }
 

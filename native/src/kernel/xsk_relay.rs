@@ -14,7 +14,7 @@ use xdpilone::{DeviceQueue, IfInfo, RingRx, RingTx, Socket, SocketConfig, Umem, 
 
 use crate::error::{Error, Result};
 use crate::kernel::umem::UmemArea;
-use crate::kernel::xsk::Kick;
+use crate::kernel::xsk::{kick_socket, reap_completions, Kick};
 
 /// Descriptors of the receiving sockets' RX and fill rings, together: 20 ms
 /// at 200,000 packets/s, for when the forwarder is not scheduled for a while.
@@ -232,38 +232,15 @@ impl XskRelay {
     /// Makes the kernel send what the TX ring holds (copy mode sends only
     /// from sendto), non-blocking.
     pub fn kick(&self) -> Kick {
-        // SAFETY: a zero-length sendto on our own open socket; the kernel
-        // reads no buffer.
-        let rc = unsafe {
-            libc::sendto(
-                self.tx.as_raw_fd(),
-                std::ptr::null(),
-                0,
-                libc::MSG_DONTWAIT,
-                std::ptr::null(),
-                0,
-            )
-        };
-        if rc >= 0 {
-            return Kick::Done;
-        }
-        match std::io::Error::last_os_error().raw_os_error().unwrap_or(0) {
-            libc::EAGAIN | libc::EBUSY | libc::ENOBUFS | libc::EINTR => Kick::Busy,
-            errno => Kick::Failed(errno),
-        }
+        kick_socket(self.tx.as_raw_fd())
     }
 
     /// Gives the start of every frame the kernel has finished sending to
     /// `completed`; returns how many.
     pub fn reap(&mut self, mut completed: impl FnMut(u64)) -> u32 {
-        let mut reader = self.completions.complete(TX_RING_SIZE);
-        let mut count = 0;
-        while let Some(addr) = reader.read() {
-            completed(frame_start(addr));
-            count += 1;
-        }
-        reader.release();
-        count
+        reap_completions(&mut self.completions, TX_RING_SIZE, |addr| {
+            completed(frame_start(addr))
+        })
     }
 
     /// Waits until a frame arrives or `timeout` passes. Interrupted by a
