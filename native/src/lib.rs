@@ -23,6 +23,7 @@ mod probe;
 mod receiver;
 mod schedule;
 mod session;
+pub mod stamp;
 mod stats;
 mod variants;
 
@@ -348,6 +349,10 @@ pub struct TxRequest {
     /// Exact number of packets over all queues.
     pub count: Option<f64>,
     pub duration_ms: Option<f64>,
+    /// Stamp every frame (stream = template index), its transmit time read
+    /// from this clock.
+    #[napi(ts_type = "'monotonic' | 'tai'")]
+    pub stamp: Option<String>,
 }
 
 /// Transmit totals over all queues.
@@ -433,6 +438,14 @@ pub fn start_tx(request: TxRequest) -> Result<TxSession> {
         bps: request.bps,
         count: request.count,
         duration_ms: request.duration_ms,
+        stamp: match request.stamp.as_deref() {
+            None => None,
+            Some(name) => Some(stamp::StampClock::from_name(name).ok_or_else(|| {
+                to_js(error::Error::invalid(format!(
+                    "stamp clock {name:?}: must be \"monotonic\" or \"tai\""
+                )))
+            })?),
+        },
     };
     let device = device_from_js(&request.device);
     let inner = session::TxSession::start(plan_request, &device).map_err(to_js)?;

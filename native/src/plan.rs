@@ -7,6 +7,7 @@ use crate::fields::{FieldProgram, FieldSpec, MAX_LIST_VALUES};
 use crate::kernel::device::DeviceInfo;
 use crate::kernel::xsk::{ModeRequest, RING_SIZE};
 use crate::pacer::RATE_SCALE;
+use crate::stamp::{StampClock, StampSite};
 
 /// Frames shorter than the Ethernet minimum (without FCS) are zero-padded.
 pub const MIN_FRAME_LEN: usize = 60;
@@ -78,6 +79,20 @@ pub struct PlanRequest {
     pub bps: Option<f64>,
     pub count: Option<f64>,
     pub duration_ms: Option<f64>,
+    /// Stamp every frame, its transmit time read from this clock.
+    pub stamp: Option<StampClock>,
+}
+
+/// Most templates a stamped run takes: one stream each, as many as the
+/// receiver keeps a sequence window and a latency histogram for.
+pub const MAX_STAMPED_TEMPLATES: usize = 256;
+
+/// How a stamped run stamps its frames; the stream of template i is i.
+#[derive(Debug, Clone)]
+pub struct Stamping {
+    pub clock: StampClock,
+    /// One per template.
+    pub sites: Vec<StampSite>,
 }
 
 /// A validated plan.
@@ -109,6 +124,7 @@ pub struct TxPlan {
     pub count: Option<u64>,
     /// When to stop sending, from the session's start.
     pub deadline_ns: Option<u64>,
+    pub stamping: Option<Stamping>,
 }
 
 impl TxPlan {
@@ -231,7 +247,12 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         ),
         (None, None) => (None, duration_ns),
     };
+    let stamping = match request.stamp {
+        Some(clock) => Some(stamping(clock, &frames, &programs)?),
+        None => None,
+    };
     Ok(TxPlan {
+        stamping,
         engine,
         ifname: device.name.clone(),
         ifindex: device.ifindex,
@@ -247,6 +268,26 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         count,
         deadline_ns,
     })
+}
+
+/// Each template's stamp site, or the one-line reason a template has none.
+fn stamping(clock: StampClock, frames: &[Vec<u8>], programs: &[FieldProgram]) -> Result<Stamping> {
+    if frames.len() > MAX_STAMPED_TEMPLATES {
+        return Err(Error::invalid(format!(
+            "--stamp: {} templates given; a stamped run takes at most {MAX_STAMPED_TEMPLATES} (one stream each)",
+            frames.len()
+        )));
+    }
+    let sites = frames
+        .iter()
+        .zip(programs)
+        .enumerate()
+        .map(|(index, (frame, program))| {
+            StampSite::find(frame, program)
+                .map_err(|problem| Error::invalid(format!("template {index}: {problem}")))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Stamping { clock, sites })
 }
 
 /// Packets `rate_milli_pps` sends in `duration_ns`, rounded to the nearest.
@@ -489,7 +530,28 @@ mod tests {
             bps: None,
             count: Some(1000.0),
             duration_ms: None,
+            stamp: None,
         }
+    }
+
+    #[test]
+    fn stamping_finds_each_templates_site_or_says_which_has_none() {
+        use crate::fields::tests::udp4;
+        let mut stamped = request();
+        stamped.stamp = Some(StampClock::Monotonic);
+        stamped.templates[0].frame = udp4();
+        let plan = validate(stamped.clone(), &veth(1)).unwrap();
+        assert_eq!(plan.stamping.unwrap().sites[0].at, 42);
+        stamped.templates.push(request().templates.remove(0));
+        assert_eq!(
+            validate(stamped.clone(), &veth(1)).unwrap_err().message,
+            "template 1: --stamp needs an IPv4 or IPv6 frame carrying TCP, UDP or ICMP; this one has none the core can place a stamp in"
+        );
+        stamped.templates = vec![stamped.templates[0].clone(); MAX_STAMPED_TEMPLATES + 1];
+        assert_eq!(
+            validate(stamped, &veth(1)).unwrap_err().message,
+            "--stamp: 257 templates given; a stamped run takes at most 256 (one stream each)"
+        );
     }
 
     #[test]

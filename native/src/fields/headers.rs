@@ -67,7 +67,7 @@ impl L4Protocol {
     }
 
     /// Offset of the checksum in the header, and the header's least length.
-    fn checksum_and_header_len(self) -> (usize, usize) {
+    pub fn checksum_and_header_len(self) -> (usize, usize) {
         match self {
             L4Protocol::Tcp => (16, 20),
             L4Protocol::Udp => (6, 8),
@@ -123,11 +123,20 @@ impl L4Checksum {
     }
 }
 
+/// A frame's transport segment: its protocol and where it is, whether or
+/// not its checksum is one the core fixes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transport {
+    pub protocol: L4Protocol,
+    pub segment: Range<usize>,
+}
+
 /// The checksums the core fixes in a frame.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FrameChecksums {
     pub ipv4_header: Option<Ipv4HeaderChecksum>,
     pub l4: Option<L4Checksum>,
+    pub transport: Option<Transport>,
 }
 
 impl FrameChecksums {
@@ -190,14 +199,21 @@ fn ipv4(frame: &[u8], l3: usize) -> FrameChecksums {
         return none;
     }
     let segment = l3 + header_len..l3 + total_len;
-    let l4 = L4Protocol::from_ipv4(protocol)
+    let transport = L4Protocol::from_ipv4(protocol)
         .filter(|_| fragment == 0)
-        .and_then(|protocol| {
-            let addresses = (protocol != L4Protocol::Icmp).then_some(l3 + 12..l3 + 20);
-            l4_checksum(protocol, segment, addresses)
+        .map(|protocol| Transport {
+            protocol,
+            segment: segment.clone(),
+        });
+    let l4 = transport
+        .as_ref()
+        .and_then(|transport| {
+            let addresses = (transport.protocol != L4Protocol::Icmp).then_some(l3 + 12..l3 + 20);
+            l4_checksum(transport.protocol, segment, addresses)
         })
         .filter(|l4| l4.protocol != L4Protocol::Udp || read_u16(frame, l4.at) != Some(0));
     FrameChecksums {
+        transport,
         ipv4_header: Some(Ipv4HeaderChecksum {
             at: l3 + 10,
             header: l3..l3 + header_len,
@@ -216,10 +232,16 @@ fn ipv6(frame: &[u8], l3: usize) -> FrameChecksums {
         return none;
     }
     let segment = l3 + IPV6_HEADER_LEN..l3 + IPV6_HEADER_LEN + payload_len;
+    let transport = L4Protocol::from_ipv6(header[6]).map(|protocol| Transport {
+        protocol,
+        segment: segment.clone(),
+    });
     FrameChecksums {
         ipv4_header: None,
-        l4: L4Protocol::from_ipv6(header[6])
-            .and_then(|protocol| l4_checksum(protocol, segment, Some(l3 + 8..l3 + 40))),
+        l4: transport
+            .as_ref()
+            .and_then(|transport| l4_checksum(transport.protocol, segment, Some(l3 + 8..l3 + 40))),
+        transport,
     }
 }
 

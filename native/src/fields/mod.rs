@@ -5,10 +5,10 @@
 //! writes it; the hot loops step a `FieldCursor` instead, which writes the
 //! same bytes without dividing.
 
-mod checksum;
+pub(crate) mod checksum;
 mod compile;
 mod cursor;
-mod headers;
+pub(crate) mod headers;
 mod program;
 mod spec;
 

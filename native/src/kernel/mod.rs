@@ -5,6 +5,7 @@
 //! engine's field programs among it), and the lab router's AF_XDP relay.
 
 pub mod bpf;
+pub mod clock;
 pub mod cpu;
 pub mod device;
 pub mod field_maps;

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * stamp.h - the stamp `xdperf run --stamp` writes at the start of each
+ * frame's L4 payload, as the BPF programs read and write it. The Rust side
+ * (native/src/stamp/format.rs) has the same layout and check; keep the two
+ * in step.
+ *
+ * 18 bytes, little-endian, so it fits the payload of a minimum-size
+ * IPv4/UDP frame (60 bytes before the FCS, 42 of them headers):
+ *
+ *   0  check   u32  xdperf_stamp_check() of bytes 4..18
+ *   4  stream  u16  bits 0..14: the stream (the template's index);
+ *                   bit 15: the clock of tx_ns is CLOCK_TAI, not
+ *                   CLOCK_MONOTONIC
+ *   6  seq     u48  the packet's number within its stream, from 0
+ *  12  tx_ns   u48  the low 48 bits of the transmit time, in ns
+ *
+ * A payload that is not a stamp passes the check with probability 2^-32:
+ * the check is a function of the other 14 bytes, so in random bytes it
+ * matches by chance alone, and the mixing keeps structured payloads (all
+ * zero, all ones, counters) from matching. 48-bit numbers do not wrap in
+ * a run: 2^48 packets is 32 days at 100 Mpps; 2^48 ns is 78 hours, and a
+ * latency is taken modulo 2^48.
+ */
+#ifndef XDPERF_STAMP_H
+#define XDPERF_STAMP_H
+
+#include <linux/types.h>
+
+#define XDPERF_STAMP_LEN 18
+#define XDPERF_STAMP_STREAM_MASK 0x7fff
+#define XDPERF_STAMP_CLOCK_TAI 0x8000
+#define XDPERF_STAMP_48_MASK 0xffffffffffffULL
+
+/* Mixes the stream word, seq and tx_ns into the check (the multipliers
+ * are odd constants from splitmix64 and the golden ratio; the key keeps
+ * an all-zero payload from checking). */
+static __always_inline __u32 xdperf_stamp_check(__u16 stream, __u64 seq, __u64 tx_ns)
+{
+	__u64 x = ((__u64)stream | (seq & XDPERF_STAMP_48_MASK) << 16) ^ 0x7864706572660a11ULL;
+
+	x *= 0x9e3779b97f4a7c15ULL;
+	x ^= tx_ns & XDPERF_STAMP_48_MASK;
+	x = (x ^ (x >> 32)) * 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	return (__u32)x;
+}
+
+#endif
