@@ -133,6 +133,11 @@ impl TxPlan {
         self.programs.iter().any(|program| !program.is_empty())
     }
 
+    /// Every packet is written one by one: its variant or its stamp.
+    pub fn writes_each_packet(&self) -> bool {
+        self.varies() || self.stamping.is_some()
+    }
+
     pub fn frame_lengths(&self) -> Vec<u32> {
         self.frames.iter().map(|f| f.len() as u32).collect()
     }

@@ -98,6 +98,37 @@ impl StampSite {
     }
 }
 
+/// Checks that `sent` is `unstamped` with the stamp of packet `seq` of
+/// `stream` written at `site` (checksum included), stamped within the
+/// last minute; panics naming `what` otherwise.
+#[cfg(test)]
+pub(crate) fn assert_stamped(
+    sent: &[u8],
+    unstamped: &[u8],
+    site: &StampSite,
+    stream: u16,
+    seq: u64,
+    what: &str,
+) {
+    use super::format::StampClock;
+    let stamp =
+        Stamp::decode(&sent[usize::from(site.at)..]).unwrap_or_else(|| panic!("{what}: no stamp"));
+    assert_eq!(
+        (stamp.stream, stamp.seq),
+        (stream, seq),
+        "{what}: stream and seq"
+    );
+    let now = (StampClock::Monotonic.now_ns()) & ((1 << 48) - 1);
+    assert!(
+        now.wrapping_sub(stamp.tx_ns) & ((1 << 48) - 1) < 60_000_000_000,
+        "{what}: tx_ns {} is not recent (now {now})",
+        stamp.tx_ns
+    );
+    let mut want = unstamped.to_vec();
+    site.write(&mut want, &stamp);
+    assert_eq!(sent, &want[..], "{what}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

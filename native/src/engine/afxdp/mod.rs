@@ -33,7 +33,7 @@ enum Variants {
     None,
     /// Every variant written into UMEM once.
     Prerendered(VariantLayout),
-    /// Each packet's variant written into a recycled frame.
+    /// Each packet's variant and stamp written into a recycled frame.
     Rewritten,
 }
 
@@ -47,8 +47,10 @@ impl AfxdpEngine {
                 umem_frame_size(&frame_lengths),
                 plan.batch as usize,
             ),
-            variants: if !plan.varies() {
+            variants: if !plan.writes_each_packet() {
                 Variants::None
+            } else if plan.stamping.is_some() {
+                Variants::Rewritten
             } else if let Some(layout) = VariantLayout::fitting(&plan.programs) {
                 Variants::Prerendered(layout)
             } else {
@@ -133,6 +135,7 @@ impl ThreadSender for AfxdpSender<'_> {
                 let frames = VariantFrames::new(
                     &context.plan.frames,
                     &context.plan.programs,
+                    context.plan.stamping.as_ref(),
                     context.schedule,
                     context.sequence,
                     frame_size,

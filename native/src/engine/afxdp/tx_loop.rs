@@ -185,7 +185,10 @@ mod tests {
     use crate::fields::tests::{range, udp4};
     use crate::fields::{FieldOp, FieldProgram};
     use crate::gate::{Gate, PacketBudget};
+    use crate::plan::Stamping;
     use crate::schedule::Schedule;
+    use crate::stamp::site::assert_stamped;
+    use crate::stamp::{StampClock, StampSite};
     use crate::variants::SequenceClaims;
     use std::cell::Cell;
     use std::sync::atomic::AtomicBool;
@@ -382,6 +385,7 @@ mod tests {
         source: impl Fn() -> S,
         umem_frames: usize,
         fill: impl Fn(&mut SimQueue),
+        stamping: Option<&Stamping>,
     ) {
         let mut wire = Vec::new();
         let mut per_template = vec![0u64; 2];
@@ -410,7 +414,17 @@ mod tests {
                 0 => &varied[variant as usize],
                 _ => &mix.frames[1],
             };
-            assert_eq!(sent, want, "packet {position}");
+            match stamping {
+                Some(stamping) => assert_stamped(
+                    sent,
+                    want,
+                    &stamping.sites[template as usize],
+                    template as u16,
+                    variant,
+                    &format!("packet {position}"),
+                ),
+                None => assert_eq!(sent, want, "packet {position}"),
+            }
         }
     }
 
@@ -419,9 +433,49 @@ mod tests {
         let mix = varied_mix();
         check_varied_frames(
             &mix,
-            || VariantFrames::new(&mix.frames, &mix.programs, &mix.schedule, &mix.claims, 2048),
+            || {
+                VariantFrames::new(
+                    &mix.frames,
+                    &mix.programs,
+                    None,
+                    &mix.schedule,
+                    &mix.claims,
+                    2048,
+                )
+            },
             POOL_FRAMES as usize,
             |_| {},
+            None,
+        );
+    }
+
+    #[test]
+    fn stamped_frames_number_each_templates_packets_across_threads() {
+        let mix = varied_mix();
+        let stamping = Stamping {
+            clock: StampClock::Monotonic,
+            sites: mix
+                .frames
+                .iter()
+                .zip(&mix.programs)
+                .map(|(frame, program)| StampSite::find(frame, program).unwrap())
+                .collect(),
+        };
+        check_varied_frames(
+            &mix,
+            || {
+                VariantFrames::new(
+                    &mix.frames,
+                    &mix.programs,
+                    Some(&stamping),
+                    &mix.schedule,
+                    &mix.claims,
+                    2048,
+                )
+            },
+            POOL_FRAMES as usize,
+            |_| {},
+            Some(&stamping),
         );
     }
 
@@ -439,6 +493,7 @@ mod tests {
                     queue.frame_mut(frame as u32)[..variant.len()].copy_from_slice(&variant);
                 }
             },
+            None,
         );
     }
     #[test]

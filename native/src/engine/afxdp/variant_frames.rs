@@ -14,7 +14,7 @@ use xdpilone::xdp::XdpDesc;
 use crate::engine::afxdp::tx_loop::{FrameSource, TxQueue};
 use crate::fields::FieldProgram;
 use crate::kernel::xsk::RING_SIZE;
-use crate::plan::MAX_BATCH;
+use crate::plan::{Stamping, MAX_BATCH};
 use crate::schedule::Schedule;
 use crate::stats::QueueCounters;
 use crate::variants::{SequenceClaims, TemplateCounts, VariantWriter};
@@ -44,10 +44,11 @@ pub struct VariantFrames<'a> {
 
 impl<'a> VariantFrames<'a> {
     /// `frames` are the templates' base frames, `programs` their field
-    /// programs.
+    /// programs; `stamping`, in a stamped run, where their stamps go.
     pub fn new(
         frames: &'a [Vec<u8>],
         programs: &'a [FieldProgram],
+        stamping: Option<&'a Stamping>,
         schedule: &'a Schedule,
         claims: &'a SequenceClaims,
         frame_size: u32,
@@ -57,7 +58,7 @@ impl<'a> VariantFrames<'a> {
             frames,
             schedule,
             claims,
-            writer: VariantWriter::new(programs),
+            writer: VariantWriter::new(programs, stamping),
             sent: TemplateCounts::new(frames.len()),
             frame_shift: frame_size.trailing_zeros(),
             free: (0..POOL_FRAMES).rev().collect(),
@@ -75,6 +76,7 @@ impl FrameSource for VariantFrames<'_> {
             .saturating_sub(self.prepared.len())
             .min(self.free.len());
         if new > 0 {
+            self.writer.read_stamp_clock();
             let start = self.claims.claim(new as u32);
             for (template, variant) in self.schedule.walk_from(start).take(new) {
                 let Some(frame) = self.free.pop() else { break };

@@ -14,7 +14,7 @@ use tx_loop::{PacketLoop, PacketVariants};
 
 pub struct PacketEngine {
     geometry: RingGeometry,
-    /// Some template has a field program.
+    /// Some template has a field program, or the run stamps.
     varies: bool,
 }
 
@@ -23,7 +23,7 @@ impl PacketEngine {
         let largest = plan.frames.iter().map(Vec::len).max().unwrap_or(0);
         PacketEngine {
             geometry: RingGeometry::new(largest, schedule.period(), plan.batch),
-            varies: plan.varies(),
+            varies: plan.writes_each_packet(),
         }
     }
 }
@@ -54,7 +54,7 @@ impl ThreadSender for PacketSender {
     fn run(self: Box<Self>, context: LoopContext<'_>) -> LoopEnd {
         let variants = self.varies.then(|| PacketVariants {
             claims: context.sequence,
-            writer: VariantWriter::new(&context.plan.programs),
+            writer: VariantWriter::new(&context.plan.programs, context.plan.stamping.as_ref()),
             sent: TemplateCounts::new(context.plan.frames.len()),
         });
         PacketLoop {

@@ -180,7 +180,8 @@ impl<R: FrameRing, C: Clock> PacketLoop<'_, R, C> {
                     }
                 }
                 Admit::Send(count) => {
-                    if let Some(variants) = &self.variants {
+                    if let Some(variants) = &mut self.variants {
+                        variants.writer.read_stamp_clock();
                         walk = self.schedule.walk_from(variants.claims.claim(count));
                     }
                     for (template, variant) in walk.by_ref().take(count as usize) {
@@ -276,7 +277,10 @@ mod tests {
     use crate::fields::tests::{chained, range, udp4};
     use crate::fields::{FieldOp, FieldProgram};
     use crate::gate::PacketBudget;
+    use crate::plan::Stamping;
     use crate::schedule::Schedule;
+    use crate::stamp::site::assert_stamped;
+    use crate::stamp::{StampClock, StampSite};
     use crate::variants::{SequenceClaims, TemplateCounts, VariantWriter};
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
@@ -459,8 +463,10 @@ mod tests {
         assert_eq!(ledger.in_flight(), 3);
     }
 
-    #[test]
-    fn varied_slots_carry_each_packets_variant_and_threads_share_the_sequence() {
+    /// Sends 2,500 packets as two threads one after the other, sharing the
+    /// sequence, and checks every frame on the wire against the core's
+    /// rendering of its variant (and, stamped, its stamp).
+    fn check_varied_slots(stamped: bool) {
         // Template 0 varies its UDP source port over 100 values and, chained,
         // its source address over 10; the fixed template 1 is mixed in 3:1.
         let (program, base) = FieldProgram::compile(
@@ -476,6 +482,14 @@ mod tests {
         let programs = vec![program.clone(), FieldProgram::none()];
         let schedule = Schedule::new(&[3, 1]).unwrap();
         let claims = SequenceClaims::default();
+        let stamping = stamped.then(|| Stamping {
+            clock: StampClock::Monotonic,
+            sites: frames
+                .iter()
+                .zip(&programs)
+                .map(|(frame, program)| StampSite::find(frame, program).unwrap())
+                .collect(),
+        });
         let mut wire = Vec::new();
         for thread_budget in [1_001, 1_499] {
             // A ring of 6 slots holds partial periods: slots change templates.
@@ -489,7 +503,7 @@ mod tests {
                 schedule: &schedule,
                 variants: Some(PacketVariants {
                     claims: &claims,
-                    writer: VariantWriter::new(&programs),
+                    writer: VariantWriter::new(&programs, stamping.as_ref()),
                     sent: TemplateCounts::new(2),
                 }),
                 batch: 4,
@@ -514,7 +528,27 @@ mod tests {
                 0 => &varied[variant as usize],
                 _ => &frames[1],
             };
-            assert_eq!(sent, want, "packet {position}");
+            match &stamping {
+                Some(stamping) => assert_stamped(
+                    sent,
+                    want,
+                    &stamping.sites[template as usize],
+                    template as u16,
+                    variant,
+                    &format!("packet {position}"),
+                ),
+                None => assert_eq!(sent, want, "packet {position}"),
+            }
         }
+    }
+
+    #[test]
+    fn varied_slots_carry_each_packets_variant_and_threads_share_the_sequence() {
+        check_varied_slots(false);
+    }
+
+    #[test]
+    fn stamped_slots_number_each_templates_packets_across_threads() {
+        check_varied_slots(true);
     }
 }
