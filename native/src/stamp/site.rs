@@ -129,6 +129,45 @@ pub(crate) fn assert_stamped(
     assert_eq!(sent, &want[..], "{what}");
 }
 
+/// Checks a frame a simulated engine sent: `want` as it is, or in a
+/// stamped run with its stamp (stream `template`, seq `variant`).
+#[cfg(test)]
+pub(crate) fn assert_sent(
+    sent: &[u8],
+    want: &[u8],
+    stamping: Option<&crate::plan::Stamping>,
+    (template, variant): (u32, u64),
+    what: &str,
+) {
+    match stamping {
+        Some(stamping) => assert_stamped(
+            sent,
+            want,
+            &stamping.sites[template as usize],
+            template as u16,
+            variant,
+            what,
+        ),
+        None => assert_eq!(sent, want, "{what}"),
+    }
+}
+
+/// Stamping for simulated runs of `frames`.
+#[cfg(test)]
+pub(crate) fn test_stamping(
+    frames: &[Vec<u8>],
+    programs: &[FieldProgram],
+) -> crate::plan::Stamping {
+    crate::plan::Stamping {
+        clock: super::format::StampClock::Monotonic,
+        sites: frames
+            .iter()
+            .zip(programs)
+            .map(|(frame, program)| StampSite::find(frame, program).unwrap())
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

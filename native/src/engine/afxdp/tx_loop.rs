@@ -187,8 +187,7 @@ mod tests {
     use crate::gate::{Gate, PacketBudget};
     use crate::plan::Stamping;
     use crate::schedule::Schedule;
-    use crate::stamp::site::assert_stamped;
-    use crate::stamp::{StampClock, StampSite};
+    use crate::stamp::site::{assert_sent, test_stamping};
     use crate::variants::SequenceClaims;
     use std::cell::Cell;
     use std::sync::atomic::AtomicBool;
@@ -414,69 +413,46 @@ mod tests {
                 0 => &varied[variant as usize],
                 _ => &mix.frames[1],
             };
-            match stamping {
-                Some(stamping) => assert_stamped(
-                    sent,
-                    want,
-                    &stamping.sites[template as usize],
-                    template as u16,
-                    variant,
-                    &format!("packet {position}"),
-                ),
-                None => assert_eq!(sent, want, "packet {position}"),
-            }
+            assert_sent(
+                sent,
+                want,
+                stamping,
+                (template, variant),
+                &format!("packet {position}"),
+            );
         }
+    }
+
+    /// Rewritten frames, stamped or not, through check_varied_frames.
+    fn check_rewritten_frames(stamped: bool) {
+        let mix = varied_mix();
+        let stamping = stamped.then(|| test_stamping(&mix.frames, &mix.programs));
+        check_varied_frames(
+            &mix,
+            || {
+                VariantFrames::new(
+                    &mix.frames,
+                    &mix.programs,
+                    stamping.as_ref(),
+                    &mix.schedule,
+                    &mix.claims,
+                    2048,
+                )
+            },
+            POOL_FRAMES as usize,
+            |_| {},
+            stamping.as_ref(),
+        );
     }
 
     #[test]
     fn rewritten_frames_carry_each_packets_variant_and_threads_share_the_sequence() {
-        let mix = varied_mix();
-        check_varied_frames(
-            &mix,
-            || {
-                VariantFrames::new(
-                    &mix.frames,
-                    &mix.programs,
-                    None,
-                    &mix.schedule,
-                    &mix.claims,
-                    2048,
-                )
-            },
-            POOL_FRAMES as usize,
-            |_| {},
-            None,
-        );
+        check_rewritten_frames(false);
     }
 
     #[test]
     fn stamped_frames_number_each_templates_packets_across_threads() {
-        let mix = varied_mix();
-        let stamping = Stamping {
-            clock: StampClock::Monotonic,
-            sites: mix
-                .frames
-                .iter()
-                .zip(&mix.programs)
-                .map(|(frame, program)| StampSite::find(frame, program).unwrap())
-                .collect(),
-        };
-        check_varied_frames(
-            &mix,
-            || {
-                VariantFrames::new(
-                    &mix.frames,
-                    &mix.programs,
-                    Some(&stamping),
-                    &mix.schedule,
-                    &mix.claims,
-                    2048,
-                )
-            },
-            POOL_FRAMES as usize,
-            |_| {},
-            Some(&stamping),
-        );
+        check_rewritten_frames(true);
     }
 
     #[test]

@@ -277,10 +277,8 @@ mod tests {
     use crate::fields::tests::{chained, range, udp4};
     use crate::fields::{FieldOp, FieldProgram};
     use crate::gate::PacketBudget;
-    use crate::plan::Stamping;
     use crate::schedule::Schedule;
-    use crate::stamp::site::assert_stamped;
-    use crate::stamp::{StampClock, StampSite};
+    use crate::stamp::site::{assert_sent, test_stamping};
     use crate::variants::{SequenceClaims, TemplateCounts, VariantWriter};
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
@@ -482,14 +480,7 @@ mod tests {
         let programs = vec![program.clone(), FieldProgram::none()];
         let schedule = Schedule::new(&[3, 1]).unwrap();
         let claims = SequenceClaims::default();
-        let stamping = stamped.then(|| Stamping {
-            clock: StampClock::Monotonic,
-            sites: frames
-                .iter()
-                .zip(&programs)
-                .map(|(frame, program)| StampSite::find(frame, program).unwrap())
-                .collect(),
-        });
+        let stamping = stamped.then(|| test_stamping(&frames, &programs));
         let mut wire = Vec::new();
         for thread_budget in [1_001, 1_499] {
             // A ring of 6 slots holds partial periods: slots change templates.
@@ -528,17 +519,13 @@ mod tests {
                 0 => &varied[variant as usize],
                 _ => &frames[1],
             };
-            match &stamping {
-                Some(stamping) => assert_stamped(
-                    sent,
-                    want,
-                    &stamping.sites[template as usize],
-                    template as u16,
-                    variant,
-                    &format!("packet {position}"),
-                ),
-                None => assert_eq!(sent, want, "packet {position}"),
-            }
+            assert_sent(
+                sent,
+                want,
+                stamping.as_ref(),
+                (template, variant),
+                &format!("packet {position}"),
+            );
         }
     }
 
