@@ -55,7 +55,7 @@ plugins/imix/out/imix.wasm: $(wildcard plugins/imix/*.ts) $(AS_SDK) | node_modul
 fixtures: $(addprefix test/fixtures/out/,$(addsuffix .wasm,$(FIXTURES)))
 
 # Fixtures link the C SDK through their build-flags line, so they depend on it too.
-test/fixtures/out/%.wasm: test/fixtures/%.c test/fixtures/fixture.h $(wildcard plugins/sdk/c/*.h plugins/sdk/c/*.c)
+test/fixtures/out/%.wasm: test/fixtures/%.c $(wildcard test/fixtures/*.h) $(wildcard plugins/sdk/c/*.h plugins/sdk/c/*.c)
 	@mkdir -p $(dir $@)
 	$(WASI_CC) $$(sed -n 's|^// build-flags: ||p' $<) -o $@ $<
 
