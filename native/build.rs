@@ -18,6 +18,8 @@ const BPF_SOURCES: [&str; 4] = [
 fn main() {
     napi_build::setup();
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    // The headers the sources include (stamp.h, field_program.h).
+    println!("cargo:rerun-if-changed=bpf");
     for source in BPF_SOURCES {
         println!("cargo:rerun-if-changed={source}");
         let source = Path::new(source);
