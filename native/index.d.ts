@@ -14,6 +14,17 @@ export declare class Counter {
   /** Where the program runs; null for a pinned counter whose link is gone. */
   get mode(): 'native' | 'generic' | null
   counts(): Counts
+  /**
+   * Stamped frames (`xdperf run --stamp`) received, per stream, since
+   * the counter was attached or its stamps last reset.
+   */
+  stamps(): Stamps
+  /**
+   * Zeroes every stream's stamp counts and latency histogram and the
+   * out-of-range count (the frame counts stay), so a run starts from
+   * zero on a counter that serves many (a pinned one).
+   */
+  resetStamps(): void
   /** Detaches (and unpins) the program; the counts stay readable. */
   detach(): void
 }
@@ -181,6 +192,16 @@ export interface ImpairmentSteeringOptions {
   pinDir: string
 }
 
+/**
+ * Samples from `fromNs` up to, not including, `toNs` (the last bucket,
+ * from about 274 s, also holds any larger value).
+ */
+export interface LatencyBucket {
+  fromNs: number
+  toNs: number
+  count: number
+}
+
 /** Opens a counter pinned by `attachCounter(..., { pinDir })`. */
 export declare function openPinnedCounter(pinDir: string): Counter
 
@@ -255,11 +276,69 @@ export declare function reserveCpu(cpu: number): CpuReservation
  */
 export declare function runImpairmentForwarder(opts: ImpairmentForwarderOptions): void
 
+/** Stamped frames a counter received. */
+export interface Stamps {
+  /** Every stream that received a stamped frame, by stream id. */
+  streams: Array<StreamStamps>
+  /** Valid stamps of a stream id the counter does not track (256 and up). */
+  streamOutOfRange: number
+}
+
 /**
  * Validates the plan, sets up one sender per queue with the plan's engine
  * and starts sending.
  */
 export declare function startTx(request: TxRequest): TxSession
+
+/**
+ * One-way latency of a stream, from its log-linear histogram: the
+ * percentiles are within 1 % (a bucket's midpoint), min, max and mean
+ * exact.
+ */
+export interface StreamLatency {
+  count: number
+  minNs: number
+  meanNs: number
+  p50Ns: number
+  p90Ns: number
+  p99Ns: number
+  p999Ns: number
+  maxNs: number
+  /** RFC 3550 interarrival jitter. */
+  jitterNs: number
+  /** The histogram's non-empty buckets, in order. */
+  histogram: Array<LatencyBucket>
+}
+
+/** One stream's stamped frames. */
+export interface StreamStamps {
+  /** The stream id (the sending template's index). */
+  stream: number
+  /** The clock of the stream's last stamp. */
+  clock: 'monotonic' | 'tai'
+  packets: number
+  bytes: number
+  /** Packets whose sequence number had been received before. */
+  duplicated: number
+  /**
+   * Packets, not duplicates, below the highest sequence number received
+   * before them (RFC 4737), `beyondWindow` included.
+   */
+  reordered: number
+  /**
+   * Packets older than the duplicate window (4096 sequence numbers
+   * below the highest): reordered, not checked for duplication.
+   */
+  beyondWindow: number
+  highestSeq: number
+  /**
+   * Packets stamped after they were received: the sender's clock is
+   * ahead; they are no latency sample.
+   */
+  clockAhead: number
+  /** One-way latency of first copies; null without a sample. */
+  latency: StreamLatency | null
+}
 
 /**
  * A packet template: a full Ethernet frame without FCS, its weight in the
@@ -309,6 +388,11 @@ export interface TxRequest {
   /** Exact number of packets over all queues. */
   count?: number
   durationMs?: number
+  /**
+   * Stamp every frame (stream = template index), its transmit time read
+   * from this clock.
+   */
+  stamp?: 'monotonic' | 'tai'
 }
 
 /** Transmit totals over all queues. */

@@ -590,10 +590,139 @@ impl Counter {
         })
     }
 
+    /// Stamped frames (`xdperf run --stamp`) received, per stream, since
+    /// the counter was attached or its stamps last reset.
+    #[napi]
+    pub fn stamps(&self) -> Result<Stamps> {
+        self.inner.stamps().map(Stamps::from).map_err(to_js)
+    }
+
+    /// Zeroes every stream's stamp counts and latency histogram and the
+    /// out-of-range count (the frame counts stay), so a run starts from
+    /// zero on a counter that serves many (a pinned one).
+    #[napi]
+    pub fn reset_stamps(&mut self) -> Result<()> {
+        self.inner.reset_stamps().map_err(to_js)
+    }
+
     /// Detaches (and unpins) the program; the counts stay readable.
     #[napi]
     pub fn detach(&mut self) -> Result<()> {
         self.inner.detach().map_err(to_js)
+    }
+}
+
+/// Stamped frames a counter received.
+#[napi(object)]
+pub struct Stamps {
+    /// Every stream that received a stamped frame, by stream id.
+    pub streams: Vec<StreamStamps>,
+    /// Valid stamps of a stream id the counter does not track (256 and up).
+    pub stream_out_of_range: f64,
+}
+
+/// One stream's stamped frames.
+#[napi(object, use_nullable = true)]
+pub struct StreamStamps {
+    /// The stream id (the sending template's index).
+    pub stream: u32,
+    /// The clock of the stream's last stamp.
+    #[napi(ts_type = "'monotonic' | 'tai'")]
+    pub clock: String,
+    pub packets: f64,
+    pub bytes: f64,
+    /// Packets whose sequence number had been received before.
+    pub duplicated: f64,
+    /// Packets, not duplicates, below the highest sequence number received
+    /// before them (RFC 4737), `beyondWindow` included.
+    pub reordered: f64,
+    /// Packets older than the duplicate window (4096 sequence numbers
+    /// below the highest): reordered, not checked for duplication.
+    pub beyond_window: f64,
+    pub highest_seq: f64,
+    /// Packets stamped after they were received: the sender's clock is
+    /// ahead; they are no latency sample.
+    pub clock_ahead: f64,
+    /// One-way latency of first copies; null without a sample.
+    pub latency: Option<StreamLatency>,
+}
+
+/// One-way latency of a stream, from its log-linear histogram: the
+/// percentiles are within 1 % (a bucket's midpoint), min, max and mean
+/// exact.
+#[napi(object)]
+pub struct StreamLatency {
+    pub count: f64,
+    pub min_ns: f64,
+    pub mean_ns: f64,
+    pub p50_ns: f64,
+    pub p90_ns: f64,
+    pub p99_ns: f64,
+    pub p999_ns: f64,
+    pub max_ns: f64,
+    /// RFC 3550 interarrival jitter.
+    pub jitter_ns: f64,
+    /// The histogram's non-empty buckets, in order.
+    pub histogram: Vec<LatencyBucket>,
+}
+
+/// Samples from `fromNs` up to, not including, `toNs` (the last bucket,
+/// from about 274 s, also holds any larger value).
+#[napi(object)]
+pub struct LatencyBucket {
+    pub from_ns: f64,
+    pub to_ns: f64,
+    pub count: f64,
+}
+
+impl From<receiver::StampCounts> for Stamps {
+    fn from(counts: receiver::StampCounts) -> Self {
+        Stamps {
+            streams: counts.streams.into_iter().map(StreamStamps::from).collect(),
+            stream_out_of_range: counts.stream_out_of_range as f64,
+        }
+    }
+}
+
+impl From<receiver::StreamStamps> for StreamStamps {
+    fn from(s: receiver::StreamStamps) -> Self {
+        StreamStamps {
+            stream: u32::from(s.stream),
+            clock: s.clock.name().to_string(),
+            packets: s.packets as f64,
+            bytes: s.bytes as f64,
+            duplicated: s.duplicated as f64,
+            reordered: s.reordered as f64,
+            beyond_window: s.beyond_window as f64,
+            highest_seq: s.highest_seq as f64,
+            clock_ahead: s.clock_ahead as f64,
+            latency: s.latency.map(StreamLatency::from),
+        }
+    }
+}
+
+impl From<receiver::LatencyStats> for StreamLatency {
+    fn from(l: receiver::LatencyStats) -> Self {
+        StreamLatency {
+            count: l.count as f64,
+            min_ns: l.min_ns as f64,
+            mean_ns: l.mean_ns,
+            p50_ns: l.p50_ns as f64,
+            p90_ns: l.p90_ns as f64,
+            p99_ns: l.p99_ns as f64,
+            p999_ns: l.p999_ns as f64,
+            max_ns: l.max_ns as f64,
+            jitter_ns: l.jitter_ns,
+            histogram: l
+                .histogram
+                .into_iter()
+                .map(|b| LatencyBucket {
+                    from_ns: b.from_ns as f64,
+                    to_ns: b.to_ns as f64,
+                    count: b.count as f64,
+                })
+                .collect(),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The receive counter: bpf/xdp_count.c loaded with aya and attached to an
 //! interface's XDP hook, counting packets and bytes in a per-CPU array and
-//! dropping or passing them. Optionally pinned under bpffs so the counter
+//! dropping or passing them, and keeping per-stream counts and latency of
+//! stamped frames (stamps.rs). Optionally pinned under bpffs so the counter
 //! outlives the process (the lab keeps one on its receiving veth).
 
 use std::fs;
@@ -12,11 +13,16 @@ use aya::maps::{Map, MapData, PerCpuArray};
 use aya::programs::links::{FdLink, PinnedLink};
 use aya::programs::xdp::XdpLink;
 use aya::programs::{ProgramError, XdpMode};
-use aya::EbpfLoader;
+use aya::{Ebpf, EbpfLoader};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kernel::bpf::{self, load_xdp, CountsValue};
 use crate::kernel::netns;
+
+mod stamps;
+
+pub use stamps::{LatencyStats, StampCounts, StreamStamps};
+use stamps::{StampMaps, LATENCY_MAP, OUT_OF_RANGE_MAP, STREAMS_MAP};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_count.o"));
 const PROGRAM: &str = "xdperf_count";
@@ -24,6 +30,13 @@ const MAP: &str = "xdperf_counts";
 const VERDICT_GLOBAL: &str = "verdict";
 /// Pin names under a pin directory; the link's name records its mode.
 const PINNED_MAP: &str = "counts";
+/// The stamp maps: (name in xdp_count.c, pin name), in [`Maps::stamps`]'
+/// order.
+const STAMP_MAPS: [(&str, &str); 3] = [
+    (STREAMS_MAP, "stamp_streams"),
+    (LATENCY_MAP, "stamp_latency"),
+    (OUT_OF_RANGE_MAP, "stamp_out_of_range"),
+];
 const PINNED_LINK_PREFIX: &str = "xdp_link_";
 /// statfs f_type of a BPF filesystem.
 const XDP_DROP: u32 = 1;
@@ -98,8 +111,17 @@ enum Attachment {
 /// An attached (or pinned) counter.
 pub struct Counter {
     counts: PerCpuArray<MapData, CountsValue>,
+    /// None for a counter pinned by an xdperf without stamps.
+    stamps: Option<StampMaps>,
     mode: Option<AttachMode>,
     attachment: Attachment,
+}
+
+/// The counter's maps, as the loaded object has them.
+struct Maps {
+    counts: Map,
+    /// In [`STAMP_MAPS`]' order.
+    stamps: [Map; 3],
 }
 
 impl Counter {
@@ -119,10 +141,10 @@ impl Counter {
         let ifname = ifname.to_string();
         let in_netns = netns.clone();
         netns::run_in(netns.as_deref(), move || {
-            let (link, map, mode) = load_and_attach(&ifname, verdict, &subject)?;
+            let (link, maps, mode) = load_and_attach(&ifname, verdict, &subject)?;
             let attachment = match pin_dir {
                 Some(dir) => Attachment::Pinned {
-                    _link: Some(pin(&dir, link, &map, mode)?),
+                    _link: Some(pin(&dir, link, &maps, mode)?),
                     dir,
                 },
                 None => Attachment::Link {
@@ -130,13 +152,24 @@ impl Counter {
                     netns: in_netns,
                 },
             };
-            let counts = PerCpuArray::try_from(map)
-                .map_err(|err| Error::from_source_chain(&format!("{subject}: map"), &err))?;
-            Ok(Counter {
-                counts,
-                mode: Some(mode),
-                attachment,
-            })
+            Counter::new(maps, Some(mode), attachment, &subject)
+        })
+    }
+
+    fn new(
+        maps: Maps,
+        mode: Option<AttachMode>,
+        attachment: Attachment,
+        subject: &str,
+    ) -> Result<Counter> {
+        let counts = PerCpuArray::try_from(maps.counts)
+            .map_err(|err| Error::from_source_chain(&format!("{subject}: map"), &err))?;
+        let [streams, latency, out_of_range] = maps.stamps;
+        Ok(Counter {
+            counts,
+            stamps: Some(StampMaps::new(streams, latency, out_of_range, subject)?),
+            mode,
+            attachment,
         })
     }
 
@@ -150,14 +183,28 @@ impl Counter {
                 format!("{subject}: not found (no {})", map_path.display()),
             ));
         }
-        let map =
-            MapData::from_pin(&map_path).map_err(|err| Error::from_source_chain(&subject, &err))?;
-        let map =
-            Map::from_map_data(map).map_err(|err| Error::from_source_chain(&subject, &err))?;
-        let counts =
-            PerCpuArray::try_from(map).map_err(|err| Error::from_source_chain(&subject, &err))?;
+        let open = |path: &Path| -> Result<Map> {
+            let map =
+                MapData::from_pin(path).map_err(|err| Error::from_source_chain(&subject, &err))?;
+            Map::from_map_data(map).map_err(|err| Error::from_source_chain(&subject, &err))
+        };
+        let counts = PerCpuArray::try_from(open(&map_path)?)
+            .map_err(|err| Error::from_source_chain(&subject, &err))?;
+        // A counter pinned by an xdperf without stamps has only its counts.
+        let stamps = if dir.join(STAMP_MAPS[0].1).exists() {
+            let [streams, latency, out_of_range] = STAMP_MAPS.map(|(_, pinned)| dir.join(pinned));
+            Some(StampMaps::new(
+                open(&streams)?,
+                open(&latency)?,
+                open(&out_of_range)?,
+                &subject,
+            )?)
+        } else {
+            None
+        };
         Ok(Counter {
             counts,
+            stamps,
             mode: pinned_mode(dir),
             attachment: Attachment::Pinned {
                 dir: dir.to_path_buf(),
@@ -181,6 +228,26 @@ impl Counter {
             packets: sum.packets + v.packets,
             bytes: sum.bytes + v.bytes,
         }))
+    }
+
+    /// Every stream that received a stamped frame, with its counts and
+    /// latency, since the counter was attached or its stamps reset.
+    pub fn stamps(&self) -> Result<StampCounts> {
+        self.stamp_maps()?.read()
+    }
+
+    /// Zeroes what the counter keeps of stamps (every stream's state and
+    /// histogram, the out-of-range count), for a new run; the frame counts
+    /// stay.
+    pub fn reset_stamps(&mut self) -> Result<()> {
+        match &mut self.stamps {
+            Some(stamps) => stamps.reset(),
+            None => Err(no_stamps()),
+        }
+    }
+
+    fn stamp_maps(&self) -> Result<&StampMaps> {
+        self.stamps.as_ref().ok_or_else(no_stamps)
     }
 
     /// Detaches the program (removing its pins, if pinned). Idempotent;
@@ -214,7 +281,10 @@ pub fn remove_pinned(dir: &Path) -> Result<bool> {
         let entry = entry.map_err(|err| io_error(&subject, &err))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name == PINNED_MAP || name.starts_with(PINNED_LINK_PREFIX) {
+        if name == PINNED_MAP
+            || STAMP_MAPS.iter().any(|(_, pinned)| name == *pinned)
+            || name.starts_with(PINNED_LINK_PREFIX)
+        {
             fs::remove_file(entry.path()).map_err(|err| io_error(&subject, &err))?;
         }
     }
@@ -222,19 +292,47 @@ pub fn remove_pinned(dir: &Path) -> Result<bool> {
     Ok(true)
 }
 
-fn load_and_attach(
-    ifname: &str,
-    verdict: Verdict,
-    subject: &str,
-) -> Result<(XdpLink, Map, AttachMode)> {
+fn no_stamps() -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        "this pinned counter has no stamp counts (an older xdperf pinned it): remove it and pin it again",
+    )
+}
+
+/// The counter's object with `verdict` set: its maps made, its program
+/// not yet loaded.
+fn open_object(verdict: Verdict, subject: &str) -> Result<Ebpf> {
     let verdict_code = match verdict {
         Verdict::Drop => XDP_DROP,
         Verdict::Pass => XDP_PASS,
     };
-    let mut ebpf = EbpfLoader::new()
+    EbpfLoader::new()
         .override_global(VERDICT_GLOBAL, &verdict_code, true)
         .load(OBJECT)
-        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))
+}
+
+fn take_maps(ebpf: &mut Ebpf, subject: &str) -> Result<Maps> {
+    let mut take = |name: &str| {
+        ebpf.take_map(name)
+            .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: map {name} missing")))
+    };
+    Ok(Maps {
+        counts: take(MAP)?,
+        stamps: [
+            take(STAMP_MAPS[0].0)?,
+            take(STAMP_MAPS[1].0)?,
+            take(STAMP_MAPS[2].0)?,
+        ],
+    })
+}
+
+fn load_and_attach(
+    ifname: &str,
+    verdict: Verdict,
+    subject: &str,
+) -> Result<(XdpLink, Maps, AttachMode)> {
+    let mut ebpf = open_object(verdict, subject)?;
     let program = load_xdp(&mut ebpf, PROGRAM, subject)?;
     let (link_id, mode) = match program.attach(ifname, XdpMode::Driver) {
         Ok(id) => (id, AttachMode::Native),
@@ -257,20 +355,33 @@ fn load_and_attach(
     let link = program
         .take_link(link_id)
         .map_err(|err| Error::from_source_chain(subject, &err))?;
-    let map = ebpf
-        .take_map(MAP)
-        .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: map missing")))?;
-    Ok((link, map, mode))
+    let maps = take_maps(&mut ebpf, subject)?;
+    Ok((link, maps, mode))
 }
 
-fn pin(dir: &Path, link: XdpLink, map: &Map, mode: AttachMode) -> Result<PinnedLink> {
+fn pin(dir: &Path, link: XdpLink, maps: &Maps, mode: AttachMode) -> Result<PinnedLink> {
     let subject = format!("pinned counter {}", dir.display());
-    fs::create_dir_all(dir).map_err(|err| io_error(&subject, &err))?;
-    map.pin(dir.join(PINNED_MAP))
-        .map_err(|err| Error::from_source_chain(&subject, &err))?;
+    pin_maps(dir, maps)?;
     let link = FdLink::try_from(link).map_err(|err| Error::from_source_chain(&subject, &err))?;
     link.pin(dir.join(format!("{PINNED_LINK_PREFIX}{}", mode.name())))
         .map_err(|err| Error::from_source_chain(&subject, &err))
+}
+
+/// Pins the maps under `dir` (made if missing), where
+/// [`Counter::open_pinned`] finds them and [`remove_pinned`] removes them.
+fn pin_maps(dir: &Path, maps: &Maps) -> Result<()> {
+    let subject = format!("pinned counter {}", dir.display());
+    fs::create_dir_all(dir).map_err(|err| io_error(&subject, &err))?;
+    let pins = std::iter::once((&maps.counts, PINNED_MAP)).chain(
+        maps.stamps
+            .iter()
+            .zip(STAMP_MAPS.iter().map(|(_, pinned)| *pinned)),
+    );
+    for (map, name) in pins {
+        map.pin(dir.join(name))
+            .map_err(|err| Error::from_source_chain(&subject, &err))?;
+    }
+    Ok(())
 }
 
 /// Refuses a pin directory outside bpffs or one that already holds a counter.

@@ -1,7 +1,8 @@
 //! What the BPF programs share with userspace: loading an XDP program out
 //! of an embedded BPF object (the step the receive counter, the live-frames
 //! engine and the prober share), the layout of their map values, and
-//! whether a path is on a BPF filesystem.
+//! whether a path is on a BPF filesystem. mapped_array.rs maps the values of
+//! an mmapable array into the process.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -42,6 +43,68 @@ pub struct CountsValue {
 // SAFETY: CountsValue is repr(C), two u64s with no padding, and every bit
 // pattern is a valid value, as aya requires of map values.
 unsafe impl Pod for CountsValue {}
+
+/// Sequence-number words of a stream's duplicate bitmap (SEQ_WORDS in
+/// xdp_count.c): 64 x 64 sequence numbers.
+pub const SEQ_WORDS: usize = 64;
+
+/// `struct stream_state` in xdp_count.c: one stream's stamp counts. The
+/// kernel copies it without its spin lock (`lock` reads 0, and writing it
+/// has no effect).
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+pub struct StampStreamValue {
+    pub lock: u32,
+    /// STREAM_* bits of xdp_count.c.
+    pub flags: u32,
+    pub packets: u64,
+    pub bytes: u64,
+    pub duplicated: u64,
+    pub reordered: u64,
+    pub beyond_window: u64,
+    pub clock_ahead: u64,
+    pub highest_seq: u64,
+    pub latency_count: u64,
+    pub latency_sum: u64,
+    pub latency_min: u64,
+    pub latency_max: u64,
+    pub last_transit: u64,
+    /// RFC 3550 jitter in ns, times 16.
+    pub jitter16: u64,
+    pub seen: [u64; SEQ_WORDS],
+}
+
+impl StampStreamValue {
+    /// The stream's last stamp was on CLOCK_TAI.
+    pub const TAI: u32 = 2;
+
+    pub const ZERO: StampStreamValue = StampStreamValue {
+        lock: 0,
+        flags: 0,
+        packets: 0,
+        bytes: 0,
+        duplicated: 0,
+        reordered: 0,
+        beyond_window: 0,
+        clock_ahead: 0,
+        highest_seq: 0,
+        latency_count: 0,
+        latency_sum: 0,
+        latency_min: 0,
+        latency_max: 0,
+        last_transit: 0,
+        jitter16: 0,
+        seen: [0; SEQ_WORDS],
+    };
+}
+
+// SAFETY: StampStreamValue is repr(C): two u32s, then u64s only, so no
+// padding, and every bit pattern is a valid value, as aya requires.
+unsafe impl Pod for StampStreamValue {}
+
+/// BPF_F_LOCK: a map lookup or update of a value with a spin lock copies it
+/// under that lock.
+pub const BPF_F_LOCK: u64 = 4;
 
 /// `struct xmit_counts` in xdp_live_tx.c.
 #[derive(Debug, Clone, Copy, Default)]

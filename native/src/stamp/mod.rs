@@ -4,8 +4,10 @@
 //! reordering exactly and measures one-way latency. format.rs has the
 //! bytes (as bpf/stamp.h), site.rs where a template's go and how the
 //! afxdp and packet engines write them; the xdp engine writes them in BPF.
+//! histogram.rs has the receiver's latency buckets and percentiles.
 
 pub mod format;
+pub mod histogram;
 pub mod site;
 
 pub use format::{Stamp, StampClock, MAX_STREAM, STAMP_LEN};
