@@ -19,6 +19,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kernel::bpf::{self, load_xdp, CountsValue};
 use crate::kernel::netns;
 
+#[cfg(test)]
+mod stamp_tests;
 mod stamps;
 
 pub use stamps::{LatencyStats, StampCounts, StreamStamps};
