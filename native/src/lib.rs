@@ -591,10 +591,14 @@ impl Counter {
     }
 
     /// Stamped frames (`xdperf run --stamp`) received, per stream, since
-    /// the counter was attached or its stamps last reset.
+    /// the counter was attached or its stamps last reset: of the streams
+    /// below `streams` (a run's, one per template), or of every one.
     #[napi]
-    pub fn stamps(&self) -> Result<Stamps> {
-        self.inner.stamps().map(Stamps::from).map_err(to_js)
+    pub fn stamps(&self, streams: Option<u32>) -> Result<Stamps> {
+        self.inner
+            .stamps(streams.map(|n| n as usize))
+            .map(Stamps::from)
+            .map_err(to_js)
     }
 
     /// Zeroes every stream's stamp counts and latency histogram and the
@@ -613,10 +617,13 @@ impl Counter {
 }
 
 /// Stamped frames a counter received.
-#[napi(object)]
+#[napi(object, use_nullable = true)]
 pub struct Stamps {
     /// Every stream that received a stamped frame, by stream id.
     pub streams: Vec<StreamStamps>,
+    /// Latency over every packet of those streams (their histograms
+    /// added; jitter weighted by packets); null without a sample.
+    pub total: Option<StreamLatency>,
     /// Valid stamps of a stream id the counter does not track (256 and up).
     pub stream_out_of_range: f64,
 }
@@ -679,6 +686,7 @@ impl From<receiver::StampCounts> for Stamps {
     fn from(counts: receiver::StampCounts) -> Self {
         Stamps {
             streams: counts.streams.into_iter().map(StreamStamps::from).collect(),
+            total: counts.total.map(StreamLatency::from),
             stream_out_of_range: counts.stream_out_of_range as f64,
         }
     }

@@ -232,10 +232,11 @@ impl Counter {
         }))
     }
 
-    /// Every stream that received a stamped frame, with its counts and
-    /// latency, since the counter was attached or its stamps reset.
-    pub fn stamps(&self) -> Result<StampCounts> {
-        self.stamp_maps()?.read()
+    /// Every stream below `below` (all, without it) that received a
+    /// stamped frame, with its counts and latency and their latency over
+    /// all, since the counter was attached or its stamps reset.
+    pub fn stamps(&self, below: Option<usize>) -> Result<StampCounts> {
+        self.stamp_maps()?.read(below)
     }
 
     /// Zeroes what the counter keeps of stamps (every stream's state and

@@ -98,7 +98,7 @@ impl Harness {
     }
 
     fn streams(&self) -> Vec<StreamStamps> {
-        self.counter.stamps().expect("stamps").streams
+        self.counter.stamps(None).expect("stamps").streams
     }
 
     fn stream(&self, stream: u16) -> Option<StreamStamps> {
@@ -108,7 +108,7 @@ impl Harness {
     fn reset(&mut self) {
         self.counter.reset_stamps().expect("reset");
         assert!(self.streams().is_empty());
-        assert_eq!(self.counter.stamps().unwrap().stream_out_of_range, 0);
+        assert_eq!(self.counter.stamps(None).unwrap().stream_out_of_range, 0);
     }
 
     fn packets(&self) -> u64 {
@@ -524,7 +524,7 @@ fn frames_without_a_whole_valid_stamp_are_only_counted() {
         harness.streams().is_empty(),
         "a random payload was counted as a stamp"
     );
-    assert_eq!(harness.counter.stamps().unwrap().stream_out_of_range, 0);
+    assert_eq!(harness.counter.stamps(None).unwrap().stream_out_of_range, 0);
     assert_eq!(harness.packets() - before, not_stamps.len() as u64);
     // The stamped frame itself counts, as a check of the cases above.
     harness.run(&stamped_udp4);
@@ -802,10 +802,60 @@ fn streams_beyond_the_tracked_ones_are_counted_apart() {
         harness.run(&stamper.stamped(&aged(stream, 0, 1_000)));
     }
     harness.run(&stamper.stamped(&aged(255, 0, 1_000)));
-    let stamps = harness.counter.stamps().unwrap();
+    let stamps = harness.counter.stamps(None).unwrap();
     assert_eq!(stamps.stream_out_of_range, 3);
     assert_eq!(stamps.streams.len(), 1);
     assert_eq!(stamps.streams[0].stream, 255);
+    harness.reset();
+}
+
+#[test]
+fn the_total_latency_adds_the_streams_and_a_limit_keeps_only_the_runs() {
+    let Some(mut harness) = Harness::load() else {
+        return;
+    };
+    harness.reset();
+    let stamper = Stamper::new(udp4_frame());
+    // Stream 0 a microsecond old, stream 1 a millisecond (three times as
+    // many), stream 2 another sender's.
+    for seq in 0..100 {
+        harness.run(&stamper.stamped(&aged(0, seq, 1_000)));
+    }
+    for seq in 0..300 {
+        harness.run(&stamper.stamped(&aged(1, seq, 1_000_000)));
+    }
+    harness.run(&stamper.stamped(&aged(2, 0, 50_000_000)));
+    let run = harness.counter.stamps(Some(2)).unwrap();
+    assert_eq!(
+        run.streams.iter().map(|s| s.stream).collect::<Vec<_>>(),
+        [0, 1]
+    );
+    let total = run.total.unwrap();
+    let per_stream: Vec<_> = run
+        .streams
+        .iter()
+        .map(|s| s.latency.clone().unwrap())
+        .collect();
+    assert_eq!(total.count, 400);
+    assert_eq!(total.min_ns, per_stream[0].min_ns);
+    assert_eq!(total.max_ns, per_stream[1].max_ns);
+    // A quarter of the packets are the young stream's: p50 and p90 are
+    // the old one's, and the histogram holds every sample.
+    assert!(
+        total.p50_ns >= 1_000_000 && total.p90_ns < 50_000_000,
+        "{total:?}"
+    );
+    assert_eq!(total.histogram.iter().map(|b| b.count).sum::<u64>(), 400);
+    let sum = |l: &crate::receiver::LatencyStats| l.mean_ns * l.count as f64;
+    let mean = (sum(&per_stream[0]) + sum(&per_stream[1])) / 400.0;
+    assert!(
+        (total.mean_ns - mean).abs() < 1.0,
+        "{} vs {mean}",
+        total.mean_ns
+    );
+    let everything = harness.counter.stamps(None).unwrap();
+    assert_eq!(everything.streams.len(), 3);
+    assert!(everything.total.unwrap().max_ns >= 50_000_000);
     harness.reset();
 }
 
@@ -915,8 +965,8 @@ fn a_pinned_counter_reopens_with_its_stamps_and_is_removed_whole() {
     }
     harness.run(&stamper.stamped(&aged(4_000, 0, 20_000)));
     let mut opened = Counter::open_pinned(&dir).expect("open the pin");
-    let stamps = opened.stamps().unwrap();
-    assert_eq!(stamps, harness.counter.stamps().unwrap());
+    let stamps = opened.stamps(None).unwrap();
+    assert_eq!(stamps, harness.counter.stamps(None).unwrap());
     assert_eq!((stamps.streams.len(), stamps.stream_out_of_range), (1, 1));
     assert_eq!(
         (stamps.streams[0].packets, stamps.streams[0].duplicated),
@@ -925,7 +975,7 @@ fn a_pinned_counter_reopens_with_its_stamps_and_is_removed_whole() {
     // What one run resets, every opener of the pin sees reset.
     opened.reset_stamps().unwrap();
     assert!(harness.streams().is_empty());
-    assert_eq!(harness.counter.stamps().unwrap().stream_out_of_range, 0);
+    assert_eq!(harness.counter.stamps(None).unwrap().stream_out_of_range, 0);
     assert_eq!(harness.packets(), 5);
     drop(opened);
     assert!(remove_pinned(&dir).unwrap());
@@ -941,7 +991,7 @@ fn a_pinned_counter_reopens_with_its_stamps_and_is_removed_whole() {
     maps.counts.pin(dir.join(PINNED_MAP)).unwrap();
     let mut old = Counter::open_pinned(&dir).expect("open the old pin");
     assert_eq!(old.counts().unwrap().packets, 0);
-    assert_eq!(old.stamps().unwrap_err().kind, ErrorKind::Unsupported);
+    assert_eq!(old.stamps(None).unwrap_err().kind, ErrorKind::Unsupported);
     assert_eq!(old.reset_stamps().unwrap_err().kind, ErrorKind::Unsupported);
     assert!(remove_pinned(&dir).unwrap());
     assert!(!dir.exists());

@@ -35,6 +35,8 @@ pub struct StampMaps {
 pub struct StampCounts {
     /// Every stream that received a stamp, by stream id.
     pub streams: Vec<StreamStamps>,
+    /// Latency over every packet of those streams.
+    pub total: Option<LatencyStats>,
     /// Valid stamps of a stream id of [`MAX_STREAMS`] or more, not tracked.
     pub stream_out_of_range: u64,
 }
@@ -130,11 +132,13 @@ impl StampMaps {
         })
     }
 
-    /// Every stream that received a stamp, and the stamps out of range.
-    pub fn read(&self) -> Result<StampCounts> {
+    /// Every stream below `below` (all, without it) that received a
+    /// stamp, their latency over all of them, and the stamps out of range.
+    pub fn read(&self, below: Option<usize>) -> Result<StampCounts> {
         let subject = "XDP counter: reading stamps";
         let mut streams = Vec::new();
-        for stream in 0..MAX_STREAMS {
+        let mut total = LatencySum::default();
+        for stream in 0..below.unwrap_or(MAX_STREAMS).min(MAX_STREAMS) {
             let value = self
                 .streams
                 .get(&(stream as u32), BPF_F_LOCK)
@@ -147,7 +151,9 @@ impl StampMaps {
                 .iter()
                 .map(|count| count.load(Ordering::Relaxed))
                 .collect();
-            streams.push(StreamStamps::new(stream as u16, &value, &histogram));
+            let latency = LatencySum::of(&value, histogram);
+            total.add(&latency);
+            streams.push(StreamStamps::new(stream as u16, &value, latency.stats()));
         }
         let stream_out_of_range = self
             .out_of_range
@@ -157,6 +163,7 @@ impl StampMaps {
             .sum();
         Ok(StampCounts {
             streams,
+            total: total.stats(),
             stream_out_of_range,
         })
     }
@@ -184,8 +191,8 @@ impl StampMaps {
 }
 
 impl StreamStamps {
-    /// Stream `stream`'s state from its map value and histogram.
-    fn new(stream: u16, value: &StampStreamValue, histogram: &[u64]) -> StreamStamps {
+    /// Stream `stream`'s state from its map value and latency.
+    fn new(stream: u16, value: &StampStreamValue, latency: Option<LatencyStats>) -> StreamStamps {
         StreamStamps {
             stream,
             clock: if value.flags & StampStreamValue::TAI != 0 {
@@ -200,27 +207,77 @@ impl StreamStamps {
             beyond_window: value.beyond_window,
             highest_seq: value.highest_seq,
             clock_ahead: value.clock_ahead,
-            latency: (value.latency_count > 0).then(|| LatencyStats::new(value, histogram)),
+            latency,
         }
     }
 }
 
+/// Latency samples as they add up over streams: the histograms added, the
+/// extremes kept, and the jitter weighted by samples (RFC 3550's jitter is
+/// one stream's; over several it is their mean per packet).
+#[derive(Debug, Default)]
+struct LatencySum {
+    count: u64,
+    min: u64,
+    max: u64,
+    sum: u64,
+    /// Jitter × 16 × samples, summed.
+    weighted_jitter16: f64,
+    histogram: Vec<u64>,
+}
+
+impl LatencySum {
+    fn of(value: &StampStreamValue, histogram: Vec<u64>) -> LatencySum {
+        LatencySum {
+            count: value.latency_count,
+            min: value.latency_min,
+            max: value.latency_max,
+            sum: value.latency_sum,
+            weighted_jitter16: value.jitter16 as f64 * value.latency_count as f64,
+            histogram,
+        }
+    }
+
+    fn add(&mut self, other: &LatencySum) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            self.min = other.min;
+            self.histogram = vec![0; other.histogram.len()];
+        }
+        self.count += other.count;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.sum += other.sum;
+        self.weighted_jitter16 += other.weighted_jitter16;
+        for (total, count) in self.histogram.iter_mut().zip(&other.histogram) {
+            *total += count;
+        }
+    }
+
+    /// None without a sample.
+    fn stats(&self) -> Option<LatencyStats> {
+        (self.count > 0).then(|| LatencyStats::new(self))
+    }
+}
+
 impl LatencyStats {
-    fn new(value: &StampStreamValue, histogram: &[u64]) -> LatencyStats {
-        let (min, max) = (value.latency_min, value.latency_max);
+    fn new(samples: &LatencySum) -> LatencyStats {
+        let (min, max, histogram) = (samples.min, samples.max, &samples.histogram);
         // A sample counted under the lock but not yet in the histogram
         // (read in between) can leave it empty.
         let percentile = |q: f64| histogram::percentile(histogram, q, min, max).unwrap_or(min);
         LatencyStats {
-            count: value.latency_count,
+            count: samples.count,
             min_ns: min,
-            mean_ns: value.latency_sum as f64 / value.latency_count as f64,
+            mean_ns: samples.sum as f64 / samples.count as f64,
             p50_ns: percentile(0.5),
             p90_ns: percentile(0.9),
             p99_ns: percentile(0.99),
             p999_ns: percentile(0.999),
             max_ns: max,
-            jitter_ns: value.jitter16 as f64 / 16.0,
+            jitter_ns: samples.weighted_jitter16 / 16.0 / samples.count as f64,
             histogram: histogram
                 .iter()
                 .enumerate()
