@@ -62,10 +62,10 @@ struct xdperf_field_program {
 };
 
 /*
- * Metadata in front of each live frame of a template with fields
- * (BPF_PROG_RUN ctx_in: xdp_md.data = sizeof(struct xdperf_live_meta), at
- * most the 32 bytes XDP allows). The k of a call's n-th frame is base + n,
- * counted per sender slot.
+ * Metadata in front of each live frame of a template with fields, or of
+ * any template in a stamped run (BPF_PROG_RUN ctx_in: xdp_md.data =
+ * sizeof(struct xdperf_live_meta), at most the 32 bytes XDP allows). The
+ * k of a call's n-th frame is base + n, counted per sender slot.
  *
  * A template with patches (patch_period not 0) has its variants
  * pre-rendered: patch patch_base + k % patch_period of
@@ -73,7 +73,12 @@ struct xdperf_field_program {
  * patch_offset + 8 * patch_words) of the frame. The sender puts that here
  * rather than in the template's xdperf_field_program, so a frame needs no
  * look at its program.
+ *
+ * A stamped frame's seq is base + n as well, never reduced by a flow
+ * limit or a patch period; XDPERF_META_STAMP_ONLY marks a template without
+ * fields, whose frames only get their stamp.
  */
+#define XDPERF_META_STAMP_ONLY 1
 struct xdperf_live_meta {
 	__u64 base;     /* variant index of the call's first frame */
 	__u32 call;     /* changes every call of the slot */
@@ -83,7 +88,7 @@ struct xdperf_live_meta {
 	__u32 patch_period; /* 0: no patches, the fields are computed */
 	__u16 patch_offset;
 	__u8 patch_words;   /* 1..8: a span of up to 64 bytes */
-	__u8 pad;
+	__u8 flags;         /* XDPERF_META_* */
 };
 
 #endif

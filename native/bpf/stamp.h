@@ -46,4 +46,39 @@ static __always_inline __u32 xdperf_stamp_check(__u16 stream, __u64 seq, __u64 t
 	return (__u32)x;
 }
 
+/* The stamp's numbers are little-endian whatever the host's order. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define xdperf_le16(x) ((__u16)(x))
+#define xdperf_le64(x) ((__u64)(x))
+#else
+#define xdperf_le16(x) __builtin_bswap16(x)
+#define xdperf_le64(x) __builtin_bswap64(x)
+#endif
+
+/*
+ * The transmitter's side (xdp_live_tx.c; native/src/kernel/stamp_maps.rs
+ * writes the same layout).
+ *
+ * Its read-only global stamp_clock: whether the run stamps, and which
+ * clock tx_ns is read from.
+ */
+#define XDPERF_STAMP_OFF 0
+#define XDPERF_STAMP_MONOTONIC 1
+#define XDPERF_STAMP_TAI 2
+
+/* Where a template's stamps go (StampSite in native/src/stamp/site.rs). */
+struct xdperf_stamp_site {
+	__u16 at;          /* frame offset of the stamp (even) */
+	__u16 l4_checksum; /* frame offset of the L4 checksum; 0 = none to keep */
+	__u8 l4_is_udp;    /* a computed 0 is sent as 0xffff */
+	/* 1: the L4 checksum the frame holds when the stamp is written is the
+	 * one of the template's own bytes at `at` (a patch wrote it), not of
+	 * the bytes the frame holds there; it is updated from template_sum. */
+	__u8 from_template;
+	__u8 pad[2];
+	/* The template's 18 bytes at `at`, summed as 16-bit words in the
+	 * host's byte order (not folded). */
+	__u32 template_sum;
+};
+
 #endif

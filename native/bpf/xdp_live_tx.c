@@ -38,6 +38,12 @@
  * are; each frame takes its variant's patch and copies it over the span,
  * whatever variant the frame held.
  *
+ * A stamped run (stamp.h) has every template's frames carry the metadata:
+ * after its variant, each frame gets its stamp, seq = meta.base + n, and
+ * its L4 checksum is updated for it (see write_stamp). Without stamps the
+ * loader leaves stamp_clock 0, and as it is read-only the verifier drops
+ * the stamping code: a frame with metadata pays one load of the global.
+ *
  * Built by native/build.rs with clang -O2 -g -target bpf; loaded by
  * native/src/xdp_live.rs (aya), which sets the read-only globals.
  */
@@ -47,6 +53,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "field_program.h"
+#include "stamp.h"
 
 /* Only the field read here; its offset is relocated against the running
  * kernel's BTF (CO-RE), so no vmlinux.h is needed. */
@@ -70,6 +77,8 @@ struct {
 /* Set by the loader before load. */
 volatile const __u32 target_ifindex = 0;
 volatile const __u32 sender_tgid = 0;
+/* XDPERF_STAMP_OFF, or the clock of the run's stamps. */
+volatile const __u32 stamp_clock = XDPERF_STAMP_OFF;
 
 /*
  * Field and checksum offsets are bounded by a page (a live frame is less):
@@ -126,6 +135,30 @@ struct {
 	__type(key, __u32);
 	__type(value, struct slot_cursor);
 } xdperf_slot_cursors SEC(".maps");
+
+/* A sender slot's stamps in its current call. */
+struct stamp_cursor {
+	__u64 seq;     /* of the slot's last stamp */
+	__u32 call;    /* xdperf_live_meta.call of the call being run */
+	__u32 started; /* 0 until the slot's first stamp */
+};
+
+/* Each template's stamp site, by template index; the loader sets
+ * max_entries to the template count in a stamped run. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdperf_stamp_site);
+} xdperf_stamp_sites SEC(".maps");
+
+/* One per sender slot, as xdperf_slot_cursors. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stamp_cursor);
+} xdperf_stamp_cursors SEC(".maps");
 
 /*
  * The patches, one map per patch size: a patch of n 8-byte words is in
@@ -533,6 +566,103 @@ static __always_inline void write_variant(struct xdp_md *ctx,
 	}
 }
 
+/*
+ * 5 * 0xffffffff: 0 (mod 0xffff) and more than the sum of any 18 bytes as
+ * stamp_sum takes them, so BIAS - old + new is new - old (mod 0xffff) and
+ * never 0 (see updated_checksum).
+ */
+#define STAMP_SUM_BIAS 0x4fffffffbULL
+
+/*
+ * The 18 bytes of a stamp, loaded as two 8-byte words and a 2-byte one,
+ * summed modulo 0xffff (not folded): as 2^16 = 1 (mod 0xffff), a word's
+ * 32-bit halves add what their 16-bit words do. The sums and the checksum
+ * are all taken in the byte order of the loads, not the network's: a one's
+ * complement sum of byte-swapped words is the byte-swapped sum (RFC 1071),
+ * so the checksum comes out right, with no swap.
+ */
+static __always_inline __u64 stamp_sum(__u64 head, __u64 middle, __u16 tail)
+{
+	return (head & 0xffffffff) + (head >> 32) + (middle & 0xffffffff) +
+	       (middle >> 32) + tail;
+}
+
+/*
+ * Writes the stamp of the frame `meta` is in front of (the call's n-th of
+ * its slot: seq = base + n) at its template's site, and updates the L4
+ * checksum from the bytes there before (RFC 1624): the frame's own (a
+ * recycled live frame holds an earlier stamp, a fresh one the template's
+ * payload), or, where a patch has just written the checksum of the
+ * variant as rendered from the template, the template's (from_template).
+ */
+static __always_inline void write_stamp(struct xdp_md *ctx,
+					const struct xdperf_live_meta *meta)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xdperf_stamp_site *site;
+	struct stamp_cursor *cursor;
+	__u64 head, middle, seq, tx_ns, old = 0;
+	__u16 tail, word, updated, *checksum;
+	__u8 *at;
+	__u32 key;
+
+	key = meta->template_index;
+	site = bpf_map_lookup_elem(&xdperf_stamp_sites, &key);
+	key = meta->slot;
+	cursor = bpf_map_lookup_elem(&xdperf_stamp_cursors, &key);
+	if (!site || !cursor)
+		return;
+	if (cursor->started && cursor->call == meta->call) {
+		seq = cursor->seq + 1;
+	} else {
+		cursor->started = 1;
+		cursor->call = meta->call;
+		seq = meta->base;
+	}
+	cursor->seq = seq;
+	if (site->at > MAX_FRAME_OFFSET)
+		return;
+	at = data + site->at;
+	if ((void *)(at + XDPERF_STAMP_LEN) > data_end)
+		return;
+
+	if (stamp_clock == XDPERF_STAMP_TAI) {
+		tx_ns = bpf_ktime_get_tai_ns();
+		word = XDPERF_STAMP_CLOCK_TAI;
+	} else {
+		tx_ns = bpf_ktime_get_ns();
+		word = 0;
+	}
+	word |= meta->template_index & XDPERF_STAMP_STREAM_MASK;
+	/* Bytes 0..8: check, stream word, seq's low 16 bits; 8..16: seq's
+	 * next 32 bits, tx_ns's low 32; 16..18: tx_ns's next 16. */
+	head = xdperf_le64(xdperf_stamp_check(word, seq, tx_ns) |
+			   (__u64)word << 32 | seq << 48);
+	middle = xdperf_le64((seq >> 16 & 0xffffffff) | tx_ns << 32);
+	tail = xdperf_le16(tx_ns >> 32);
+
+	if (site->l4_checksum)
+		old = site->from_template ?
+			      site->template_sum :
+			      stamp_sum(*(__u64 *)at, *(__u64 *)(at + 8), *(__u16 *)(at + 16));
+	*(__u64 *)at = head;
+	*(__u64 *)(at + 8) = middle;
+	*(__u16 *)(at + 16) = tail;
+	if (!site->l4_checksum)
+		return;
+	checksum = checksum_field(data, data_end, site->l4_checksum);
+	if (!checksum)
+		return;
+	updated = updated_checksum(*checksum,
+				   STAMP_SUM_BIAS - old + stamp_sum(head, middle, tail));
+	/* UDP sends a computed 0 as 0xffff (the same in either byte order);
+	 * a stamped ICMP message is never all zero. */
+	if (updated == 0 && site->l4_is_udp)
+		updated = 0xffff;
+	*checksum = updated;
+}
+
 SEC("xdp")
 int xdperf_live_tx(struct xdp_md *ctx)
 {
@@ -543,8 +673,10 @@ int xdperf_live_tx(struct xdp_md *ctx)
 	if ((void *)(meta + 1) <= (void *)(long)ctx->data) {
 		if (meta->patch_period)
 			write_patch(ctx, meta);
-		else
+		else if (!(stamp_clock && (meta->flags & XDPERF_META_STAMP_ONLY)))
 			write_variant(ctx, meta);
+		if (stamp_clock)
+			write_stamp(ctx, meta);
 	}
 	return bpf_redirect(target_ifindex, 0);
 }

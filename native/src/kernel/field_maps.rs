@@ -1,8 +1,8 @@
 //! The field programs of the xdp engine's BPF program as it reads them
 //! (bpf/field_program.h): `#[repr(C)]` mirrors of the C structs, the maps
 //! that hold them and the templates' pre-rendered variants (patches), and
-//! the metadata a live frame of a template with fields carries in front of
-//! it.
+//! the metadata a live frame of a template with fields (or of any template
+//! in a stamped run) carries in front of it.
 
 use std::ops::{Deref, DerefMut, Range};
 use std::os::fd::{AsFd, AsRawFd};
@@ -45,6 +45,11 @@ pub struct PatchPlacement {
 }
 
 impl PatchPlacement {
+    /// The frame bytes a patch is written over.
+    pub fn span(&self) -> Range<usize> {
+        usize::from(self.offset)..usize::from(self.offset) + self.patch_len()
+    }
+
     /// Bytes of one patch.
     pub fn patch_len(&self) -> usize {
         8 * usize::from(self.words)
@@ -299,9 +304,10 @@ const LIVE_META_LEN: usize = 32;
 const XDP_MD_LEN: usize = 24;
 
 /// A template's frame as BPF_PROG_RUN takes it when the template has
-/// fields: a `struct xdperf_live_meta` then the frame (data_in), and the
-/// `struct xdp_md` that puts the frame's start after it (ctx_in), so the
-/// kernel hands the program the metadata in front of the frame.
+/// fields or the run stamps: a `struct xdperf_live_meta` then the frame
+/// (data_in), and the `struct xdp_md` that puts the frame's start after it
+/// (ctx_in), so the kernel hands the program the metadata in front of the
+/// frame.
 #[derive(Debug, Clone)]
 pub struct MetaFrame {
     data: Vec<u8>,

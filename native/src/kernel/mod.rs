@@ -2,8 +2,8 @@
 //! (each block with a `// SAFETY:` line): interfaces (device, netlink,
 //! veth), namespaces, CPU affinity, AF_XDP (UMEM, socket and rings),
 //! AF_PACKET rings, what BPF programs share with userspace (the xdp
-//! engine's field programs and the receiver's mmapped histograms among
-//! it), and the lab router's AF_XDP relay.
+//! engine's field programs and stamp sites, the receiver's mmapped
+//! histograms), and the lab router's AF_XDP relay.
 
 pub mod bpf;
 pub mod clock;
@@ -14,6 +14,7 @@ pub mod mapped_array;
 pub mod netlink;
 pub mod netns;
 pub mod packet_ring;
+pub mod stamp_maps;
 pub mod umem;
 pub mod veth;
 pub mod xsk;

@@ -48,12 +48,13 @@ impl Harness {
         }
         let programs: Vec<FieldProgram> = templates.iter().map(|(p, _)| p.clone()).collect();
         let frames: Vec<Vec<u8>> = templates.iter().map(|(_, f)| f.clone()).collect();
-        let placements = place_patches(&programs, &frames);
+        let placements = place_patches(&programs, &frames, None);
         let ebpf = load_object(
             NO_INTERFACE,
             &programs,
             &frames,
             &placements,
+            None,
             slots,
             "test program",
         )

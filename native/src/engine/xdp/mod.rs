@@ -25,6 +25,7 @@
 //! last thread ends.
 
 pub mod patches;
+pub mod stamps;
 pub mod tx_loop;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -45,9 +46,10 @@ use crate::kernel::bpf::{load_xdp, XmitCountsValue};
 use crate::kernel::device::device_info;
 use crate::kernel::field_maps::{fill_field_maps, size_field_maps, PatchPlacement};
 use crate::kernel::netlink;
+use crate::kernel::stamp_maps::{configure_stamps, fill_stamp_sites};
 use crate::kernel::veth;
 use crate::pacer::Pacer;
-use crate::plan::TxPlan;
+use crate::plan::{Stamping, TxPlan};
 use crate::probe::{redirect_target, ProbePrograms};
 use crate::schedule::Schedule;
 use crate::stats::TxStats;
@@ -166,12 +168,18 @@ impl LiveTransmitter {
             .instead(Setting::Engine, OTHER_ENGINES));
         }
         let subject = format!("interface {name}: XDP live-frames program");
-        let patches = place_patches(&plan.programs, &plan.frames);
+        let stamping = plan.stamping.as_ref();
+        let patches = place_patches(
+            &plan.programs,
+            &plan.frames,
+            stamping.map(|stamping| &stamping.sites[..]),
+        );
         let mut ebpf = load_object(
             plan.ifindex,
             &plan.programs,
             &plan.frames,
             &patches,
+            stamping,
             plan.queues.len(),
             &subject,
         )?;
@@ -315,14 +323,16 @@ impl Drop for LiveTransmitter {
 
 /// Loads the live-frames object for `target_ifindex`, with `programs` (one
 /// per template, as `frames`, the frames the program gets) in its field
-/// maps, their variants where `patches` (from place_patches) puts them, and
-/// a cursor for each of `slots` sender slots, and its transmit program into
-/// the kernel; errors name `subject`.
+/// maps, their variants where `patches` (from place_patches) puts them,
+/// the templates' stamp sites if the run is `stamping`, and cursors for
+/// each of `slots` sender slots, and its transmit program into the kernel;
+/// errors name `subject`.
 fn load_object(
     target_ifindex: u32,
     programs: &[FieldProgram],
     frames: &[Vec<u8>],
     patches: &[Option<PatchPlacement>],
+    stamping: Option<&Stamping>,
     slots: usize,
     subject: &str,
 ) -> Result<Ebpf> {
@@ -332,11 +342,21 @@ fn load_object(
         .override_global(TARGET_GLOBAL, &target_ifindex, true)
         .override_global(TGID_GLOBAL, &tgid, true);
     size_field_maps(&mut loader, programs, patches, slots);
+    configure_stamps(
+        &mut loader,
+        stamping.map(|stamping| stamping.clock),
+        frames.len(),
+        slots,
+    );
     let mut ebpf = loader
         .load(OBJECT)
         .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
     fill_field_maps(&mut ebpf, programs, subject)?;
     write_patches(&ebpf, programs, frames, patches, subject)?;
+    if let Some(stamping) = stamping {
+        let sites = stamps::site_values(&stamping.sites, frames, patches);
+        fill_stamp_sites(&mut ebpf, &sites, subject)?;
+    }
     load_xdp(&mut ebpf, PROGRAM, subject)?;
     Ok(ebpf)
 }

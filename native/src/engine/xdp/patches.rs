@@ -12,6 +12,9 @@ use aya::Ebpf;
 use crate::error::Result;
 use crate::fields::{FieldProgram, CSUM_IP, CSUM_L4};
 use crate::kernel::field_maps::{map_patches, PatchPlacement, MAX_PATCH_WORDS};
+use crate::stamp::StampSite;
+
+use super::stamps::patches_fit;
 
 /// Patches over all templates: 4 Mi, at most 256 MiB of kernel memory
 /// (at 64 bytes a patch; 24 for an address and a port over IPv4), which
@@ -20,16 +23,23 @@ pub const MAX_PATCHES: u64 = 4 * 1024 * 1024;
 
 /// Where each template's patches go, or None where its fields are
 /// computed per frame: a template without fields, without a period, whose
-/// span is wider than MAX_PATCH_WORDS words, or whose period does not fit
-/// in what MAX_PATCHES leaves (taken in template order). `programs` and
-/// `frames` are one per template, the frames as the program gets them.
-pub fn place_patches(programs: &[FieldProgram], frames: &[Vec<u8>]) -> Vec<Option<PatchPlacement>> {
+/// span is wider than MAX_PATCH_WORDS words or does not go with its stamps
+/// (stamps::patches_fit), or whose period does not fit in what MAX_PATCHES
+/// leaves (taken in template order). `programs`, `frames` and
+/// `stamp_sites` (in a stamped run) are one per template, the frames as the
+/// program gets them.
+pub fn place_patches(
+    programs: &[FieldProgram],
+    frames: &[Vec<u8>],
+    stamp_sites: Option<&[StampSite]>,
+) -> Vec<Option<PatchPlacement>> {
     let mut next_base = [0u32; MAX_PATCH_WORDS as usize];
     let mut placed = 0u64;
     programs
         .iter()
         .zip(frames)
-        .map(|(program, frame)| {
+        .enumerate()
+        .map(|(template, (program, frame))| {
             if program.is_empty() {
                 return None;
             }
@@ -45,6 +55,9 @@ pub fn place_patches(programs: &[FieldProgram], frames: &[Vec<u8>]) -> Vec<Optio
                 offset,
                 words,
             };
+            if stamp_sites.is_some_and(|sites| !patches_fit(&placement.span(), &sites[template])) {
+                return None;
+            }
             *base += period as u32;
             placed += period;
             Some(placement)
@@ -129,7 +142,7 @@ fn render_patches(
     placement: &PatchPlacement,
     patches: &mut [u8],
 ) {
-    let span = usize::from(placement.offset)..usize::from(placement.offset) + placement.patch_len();
+    let span = placement.span();
     let mut frame = base.to_vec();
     let mut cursor = program.cursor(0);
     for patch in patches.chunks_exact_mut(placement.patch_len()) {
@@ -169,7 +182,7 @@ mod tests {
             None,
         );
         assert_eq!(
-            place_patches(&[program], &[udp4()]),
+            place_patches(&[program], &[udp4()], None),
             [Some(PatchPlacement {
                 base: 0,
                 period: 1_000_000,
@@ -228,7 +241,7 @@ mod tests {
             compile(&frame, &[port], Some(299)),
         ];
         let frames = vec![frame; templates.len()];
-        let placed: Vec<Option<(u32, u32)>> = place_patches(&templates, &frames)
+        let placed: Vec<Option<(u32, u32)>> = place_patches(&templates, &frames, None)
             .iter()
             .map(|placement| placement.map(|p| (p.base, p.period)))
             .collect();
