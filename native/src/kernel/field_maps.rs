@@ -299,6 +299,9 @@ fn array<'a, V: Pod>(
 
 /// `sizeof(struct xdperf_live_meta)`.
 const LIVE_META_LEN: usize = 32;
+/// `xdperf_live_meta.flags` and its XDPERF_META_STAMP_ONLY.
+const META_FLAGS_AT: usize = 31;
+const META_STAMP_ONLY: u8 = 1;
 /// `sizeof(struct xdp_md)`: data, data_end, data_meta, ingress_ifindex,
 /// rx_queue_index, egress_ifindex.
 const XDP_MD_LEN: usize = 24;
@@ -337,6 +340,14 @@ impl MetaFrame {
         context[0..4].copy_from_slice(&(LIVE_META_LEN as u32).to_ne_bytes());
         context[4..8].copy_from_slice(&(data.len() as u32).to_ne_bytes());
         MetaFrame { data, context }
+    }
+
+    /// `frame` of template `template_index`, which has no fields, sent by
+    /// sender slot `slot` in a stamped run: its frames get only their stamp.
+    pub fn stamp_only(frame: &[u8], template_index: u32, slot: u32) -> MetaFrame {
+        let mut meta_frame = MetaFrame::new(frame, template_index, None, slot);
+        meta_frame.data[META_FLAGS_AT] = META_STAMP_ONLY;
+        meta_frame
     }
 
     /// Sets the call the next run is: its number (a new one restarts the

@@ -19,6 +19,11 @@
 //! template whose variants repeat has them rendered at start (patches.rs),
 //! and the program copies them rather than computing the fields.
 //!
+//! A stamped run (plan.stamping) has the program write every frame's stamp
+//! (stamps.rs): all templates, those without fields too, then go with
+//! metadata, and the stamp's seq is the frame's place in its template's
+//! claimed sequence, so threads send disjoint, gap-free numbers.
+//!
 //! For the run, the program is attached to the target (natively, else
 //! generically; see the BPF source for why), and two tracing programs count
 //! what the target's driver took and dropped. All three are removed when the
@@ -307,6 +312,7 @@ impl ThreadSender for LiveSender<'_> {
             frames: &context.plan.frames,
             programs: &context.plan.programs,
             schedule: context.schedule,
+            stamped: context.plan.stamping.is_some(),
             batch_size: context.plan.xdp_batch_size,
             gate: context.gate,
             counters: context.counters,

@@ -1,7 +1,8 @@
 //! The xdp engine's transmit loop: one BPF_PROG_RUN call per pacer grant,
 //! each a run of copies of one template, following the schedule run by run
 //! (see the module above for why), with the count claimed per template.
-//! A template with fields goes with the metadata its variants follow from.
+//! A template with fields, or any template in a stamped run, goes with the
+//! metadata its variants and stamps follow from.
 
 use std::sync::atomic::Ordering;
 
@@ -43,9 +44,10 @@ pub fn run_live_frames(
 
 /// What a call hands the kernel for one template.
 enum TemplateInput<'a> {
-    /// A template without fields: its frame as is.
+    /// A template without fields, unstamped: its frame as is.
     Fixed(&'a [u8]),
-    /// A template with fields: its frame behind this thread's metadata.
+    /// A template with fields or stamps: its frame behind this thread's
+    /// metadata.
     Varied(MetaFrame),
 }
 
@@ -58,13 +60,29 @@ pub struct LiveLoop<'a, C: Clock> {
     /// One per template, as `frames`.
     pub programs: &'a [FieldProgram],
     pub schedule: &'a Schedule,
+    /// Every frame is stamped.
+    pub stamped: bool,
     pub batch_size: u32,
     /// Stop, deadline and pacer (the count is in the transmitter's quotas).
     pub gate: Gate<'a, C>,
     pub counters: &'a QueueCounters,
 }
 
-impl<C: Clock> LiveLoop<'_, C> {
+impl<'a, C: Clock> LiveLoop<'a, C> {
+    /// What this thread's calls of template `index` hand the kernel.
+    fn input(&self, index: usize) -> TemplateInput<'a> {
+        let frame = &self.frames[index];
+        let template = index as u32;
+        if !self.programs[index].is_empty() {
+            let patches = self.transmitter.patches[index].as_ref();
+            TemplateInput::Varied(MetaFrame::new(frame, template, patches, self.slot))
+        } else if self.stamped {
+            TemplateInput::Varied(MetaFrame::stamp_only(frame, template, self.slot))
+        } else {
+            TemplateInput::Fixed(frame)
+        }
+    }
+
     pub fn run(mut self) -> LoopEnd {
         let program = self.transmitter.program();
         let run = self.transmitter.run;
@@ -75,24 +93,8 @@ impl<C: Clock> LiveLoop<'_, C> {
         let mut used_up = vec![false; templates];
         let mut used_up_count = 0;
         let mut position = 0u64;
-        let mut inputs: Vec<TemplateInput> = self
-            .frames
-            .iter()
-            .zip(self.programs)
-            .enumerate()
-            .map(|(index, (frame, program))| {
-                if program.is_empty() {
-                    TemplateInput::Fixed(frame)
-                } else {
-                    TemplateInput::Varied(MetaFrame::new(
-                        frame,
-                        index as u32,
-                        self.transmitter.patches[index].as_ref(),
-                        self.slot,
-                    ))
-                }
-            })
-            .collect();
+        let mut inputs: Vec<TemplateInput> =
+            (0..templates).map(|index| self.input(index)).collect();
         // Numbers this thread's calls for the program, which counts the
         // frames of each call from its first.
         let mut call = 0u32;
