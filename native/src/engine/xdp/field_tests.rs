@@ -14,10 +14,12 @@ use aya::Ebpf;
 
 use super::patches::place_patches;
 use super::{load_object, PROGRAM};
-use crate::fields::tests::{chained, list, range as field};
+pub(super) use crate::fields::tests::{chained, list, range as field};
 use crate::fields::{FieldOp, FieldProgram, FieldSpec};
 use crate::kernel::bpf::running_as_root;
 use crate::kernel::field_maps::{map_patches, MetaFrame, PatchPlacement};
+use crate::plan::Stamping;
+use crate::stamp::{StampClock, StampSite};
 
 /// No interface has this index: the program's check for frames the target
 /// receives never matches (a test frame arrives on lo), and its redirect is
@@ -25,16 +27,26 @@ use crate::kernel::field_maps::{map_patches, MetaFrame, PatchPlacement};
 const NO_INTERFACE: u32 = u32::MAX;
 
 /// The loaded program and the templates (program, base frame) in its maps,
-/// with where their patches are.
-struct Harness {
-    ebpf: Ebpf,
-    templates: Vec<(FieldProgram, Vec<u8>)>,
-    placements: Vec<Option<PatchPlacement>>,
+/// with where their patches are and, in a stamped run, their stamps.
+pub(super) struct Harness {
+    pub ebpf: Ebpf,
+    pub templates: Vec<(FieldProgram, Vec<u8>)>,
+    pub placements: Vec<Option<PatchPlacement>>,
+    pub stamping: Option<Stamping>,
 }
 
 impl Harness {
     /// None, after a line saying why, where the program cannot be loaded.
-    fn load(templates: Vec<(FieldProgram, Vec<u8>)>, slots: usize) -> Option<Harness> {
+    pub fn load(templates: Vec<(FieldProgram, Vec<u8>)>, slots: usize) -> Option<Harness> {
+        Harness::load_stamped(templates, slots, None)
+    }
+
+    /// As load, for a run whose stamps are read from `clock`, if any.
+    pub fn load_stamped(
+        templates: Vec<(FieldProgram, Vec<u8>)>,
+        slots: usize,
+        clock: Option<StampClock>,
+    ) -> Option<Harness> {
         let skipped = if std::env::var_os("XDPERF_UNIT").is_some_and(|unit| unit == "1") {
             Some("make unit runs no test that needs root")
         } else if !running_as_root() {
@@ -48,13 +60,23 @@ impl Harness {
         }
         let programs: Vec<FieldProgram> = templates.iter().map(|(p, _)| p.clone()).collect();
         let frames: Vec<Vec<u8>> = templates.iter().map(|(_, f)| f.clone()).collect();
-        let placements = place_patches(&programs, &frames, None);
+        let stamping = clock.map(|clock| Stamping {
+            clock,
+            sites: templates
+                .iter()
+                .map(|(program, frame)| {
+                    StampSite::find(frame, program).unwrap_or_else(|problem| panic!("{problem}"))
+                })
+                .collect(),
+        });
+        let sites = stamping.as_ref().map(|stamping| &stamping.sites[..]);
+        let placements = place_patches(&programs, &frames, sites);
         let ebpf = load_object(
             NO_INTERFACE,
             &programs,
             &frames,
             &placements,
-            None,
+            stamping.as_ref(),
             slots,
             "test program",
         )
@@ -63,16 +85,17 @@ impl Harness {
             ebpf,
             templates,
             placements,
+            stamping,
         })
     }
 
     /// Whether the program copies template `template`'s variants from
     /// patches (else it computes them).
-    fn patched(&self, template: usize) -> bool {
+    pub fn patched(&self, template: usize) -> bool {
         self.placements[template].is_some()
     }
 
-    fn program(&self) -> &Xdp {
+    pub fn program(&self) -> &Xdp {
         self.ebpf
             .program(PROGRAM)
             .and_then(|program| program.try_into().ok())
@@ -81,13 +104,18 @@ impl Harness {
 
     /// Runs `repeat` frames of one call (`call` of sender `slot`, first
     /// variant `base`) on template `template`'s base frame; the frame after.
-    fn run(&self, template: usize, slot: u32, call: u32, base: u64, repeat: u32) -> Vec<u8> {
-        let mut input = MetaFrame::new(
-            &self.templates[template].1,
-            template as u32,
-            self.placements[template].as_ref(),
-            slot,
-        );
+    pub fn run(&self, template: usize, slot: u32, call: u32, base: u64, repeat: u32) -> Vec<u8> {
+        let (program, frame) = &self.templates[template];
+        let mut input = if program.is_empty() && self.stamping.is_some() {
+            MetaFrame::stamp_only(frame, template as u32, slot)
+        } else {
+            MetaFrame::new(
+                frame,
+                template as u32,
+                self.placements[template].as_ref(),
+                slot,
+            )
+        };
         input.set_call(call, base);
         let mut output = vec![0; input.data().len()];
         let result = self
@@ -105,7 +133,7 @@ impl Harness {
     }
 
     /// Variant k of template `template`, as the core writes it.
-    fn variant(&self, template: usize, k: u64) -> Vec<u8> {
+    pub fn variant(&self, template: usize, k: u64) -> Vec<u8> {
         let (program, base) = &self.templates[template];
         let mut frame = base.clone();
         program.apply(&mut frame, k);
@@ -146,30 +174,34 @@ impl Harness {
     }
 }
 
-fn compile(frame: &[u8], fields: Vec<FieldSpec>, flows: Option<u64>) -> (FieldProgram, Vec<u8>) {
+pub(super) fn compile(
+    frame: &[u8],
+    fields: Vec<FieldSpec>,
+    flows: Option<u64>,
+) -> (FieldProgram, Vec<u8>) {
     FieldProgram::compile(frame, &fields, flows).unwrap_or_else(|err| panic!("{}", err.message))
 }
 
-fn stepped(spec: FieldSpec, step: u64) -> FieldSpec {
+pub(super) fn stepped(spec: FieldSpec, step: u64) -> FieldSpec {
     FieldSpec {
         step: Some(step),
         ..spec
     }
 }
 
-fn seeded(spec: FieldSpec, seed: u64) -> FieldSpec {
+pub(super) fn seeded(spec: FieldSpec, seed: u64) -> FieldSpec {
     FieldSpec {
         seed: Some(seed),
         ..spec
     }
 }
 
-const ETH_IPV4: [u8; 14] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+pub(super) const ETH_IPV4: [u8; 14] = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
 
 /// Ethernet (with `tags`, each TPID and TCI, in front of the EtherType),
 /// IPv4 10.0.0.1 → 10.77.0.2 and `l4` (protocol `protocol`). Checksums are
 /// left for the core to compute, but a UDP one is 1 (0 would mean none).
-fn ipv4_frame(tags: &[(u16, u16)], protocol: u8, l4: &[u8]) -> Vec<u8> {
+pub(super) fn ipv4_frame(tags: &[(u16, u16)], protocol: u8, l4: &[u8]) -> Vec<u8> {
     let mut frame = ETH_IPV4[..12].to_vec();
     for (tpid, tci) in tags {
         frame.extend_from_slice(&tpid.to_be_bytes());
@@ -186,7 +218,7 @@ fn ipv4_frame(tags: &[(u16, u16)], protocol: u8, l4: &[u8]) -> Vec<u8> {
 }
 
 /// A UDP datagram 1024 → 9 with `payload` and checksum `checksum`.
-fn udp(payload: &[u8], checksum: u16) -> Vec<u8> {
+pub(super) fn udp(payload: &[u8], checksum: u16) -> Vec<u8> {
     let mut datagram = vec![0x04, 0x00, 0x00, 0x09];
     datagram.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
     datagram.extend_from_slice(&checksum.to_be_bytes());

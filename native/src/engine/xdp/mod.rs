@@ -472,6 +472,8 @@ fn attach_tracing(ebpf: &mut Ebpf, subject: &str) -> Result<Vec<BtfTracePointLin
 
 #[cfg(test)]
 mod field_tests;
+#[cfg(test)]
+mod stamp_tests;
 
 #[cfg(test)]
 mod tests {
