@@ -11,8 +11,11 @@
 //! Like field_tests.rs, these need root.
 
 use super::field_tests::{chained, compile, field, ipv4_frame, seeded, udp, Harness, ETH_IPV4};
+use aya::programs::{TestRun, TestRunOptions};
+
 use crate::fields::headers::FrameChecksums;
 use crate::fields::{FieldOp, FieldProgram, FieldSpec};
+use crate::kernel::field_maps::MetaFrame;
 use crate::stamp::{Stamp, StampClock};
 
 const MASK_48: u64 = (1 << 48) - 1;
@@ -339,5 +342,103 @@ fn one_slot_stamps_every_kind_of_template_in_turn() {
             call += 1;
             check_stamp(&harness, template, (0, call), (base, 5), base + 4);
         }
+    }
+}
+
+/// BPF_PROG_RUN calls of `REPEAT` frames (not live) whose best is taken.
+const COST_CALLS: usize = 7;
+const REPEAT: u32 = 1_000_000;
+
+/// The least ns a frame of COST_CALLS calls took, as the kernel times them.
+fn ns_per_frame(harness: &Harness, data: &[u8], context: Option<&[u8]>) -> u128 {
+    let mut output = vec![0; data.len()];
+    (0..COST_CALLS)
+        .map(|_| {
+            harness
+                .program()
+                .test_run(TestRunOptions {
+                    data_in: Some(data),
+                    ctx_in: context,
+                    data_out: Some(&mut output),
+                    repeat: REPEAT,
+                    ..TestRunOptions::new()
+                })
+                .expect("BPF_PROG_RUN")
+                .duration
+                .as_nanos()
+        })
+        .min()
+        .expect("COST_CALLS > 0")
+}
+
+/// What the program takes a frame, without and with stamps, for a
+/// template without fields, one with patches and one computed: a
+/// measurement, not a test (`cargo test --release per_frame_cost --
+/// --ignored --nocapture`, as root).
+#[test]
+#[ignore]
+fn per_frame_cost() {
+    let frame = udp4_frame(18, 1);
+    let templates = || {
+        vec![
+            fixed(&frame),
+            compile(&frame, vec![field(34, 2, FieldOp::Inc, 1000, 1999)], None),
+            compile(
+                &frame,
+                vec![
+                    field(34, 2, FieldOp::Inc, 1000, 1999),
+                    seeded(field(36, 2, FieldOp::Random, 1, 65535), 5),
+                ],
+                None,
+            ),
+        ]
+    };
+    let Some(plain) = Harness::load(templates(), 1) else {
+        return;
+    };
+    let stamped =
+        Harness::load_stamped(templates(), 1, Some(StampClock::Monotonic)).expect("loaded");
+    assert!(plain.patched(1) && !plain.patched(2) && stamped.patched(1));
+    for harness in [&plain, &stamped] {
+        let info = harness.program().info().expect("program info");
+        eprintln!(
+            "{}: {} bytes translated, {} jitted",
+            if harness.stamping.is_some() {
+                "stamped"
+            } else {
+                "plain"
+            },
+            info.size_translated().unwrap_or(0),
+            info.size_jitted()
+        );
+    }
+    let mut call = 0;
+    for round in 0..3 {
+        let mut line = format!("round {round}:");
+        for (name, harness) in [("plain", &plain), ("stamped", &stamped)] {
+            for template in 0..3 {
+                call += 1;
+                let (program, frame) = &harness.templates[template];
+                let ns = if program.is_empty() && harness.stamping.is_none() {
+                    ns_per_frame(harness, frame, None)
+                } else {
+                    let mut input = if program.is_empty() {
+                        MetaFrame::stamp_only(frame, template as u32, 0)
+                    } else {
+                        MetaFrame::new(
+                            frame,
+                            template as u32,
+                            harness.placements[template].as_ref(),
+                            0,
+                        )
+                    };
+                    input.set_call(call, 0);
+                    ns_per_frame(harness, input.data(), Some(input.context()))
+                };
+                let kind = ["fixed", "patched", "computed"][template];
+                line += &format!(" {name} {kind} {ns} ns,");
+            }
+        }
+        eprintln!("{}", line.trim_end_matches(','));
     }
 }
