@@ -16,9 +16,10 @@ export declare class Counter {
   counts(): Counts
   /**
    * Stamped frames (`xdperf run --stamp`) received, per stream, since
-   * the counter was attached or its stamps last reset.
+   * the counter was attached or its stamps last reset: of the streams
+   * below `streams` (a run's, one per template), or of every one.
    */
-  stamps(): Stamps
+  stamps(streams?: number | undefined | null): Stamps
   /**
    * Zeroes every stream's stamp counts and latency histogram and the
    * out-of-range count (the frame counts stay), so a run starts from
@@ -280,6 +281,11 @@ export declare function runImpairmentForwarder(opts: ImpairmentForwarderOptions)
 export interface Stamps {
   /** Every stream that received a stamped frame, by stream id. */
   streams: Array<StreamStamps>
+  /**
+   * Latency over every packet of those streams (their histograms
+   * added; jitter weighted by packets); null without a sample.
+   */
+  total: StreamLatency | null
   /** Valid stamps of a stream id the counter does not track (256 and up). */
   streamOutOfRange: number
 }
