@@ -15,6 +15,8 @@ const SITES_MAP: &str = "xdperf_stamp_sites";
 const CURSORS_MAP: &str = "xdperf_stamp_cursors";
 /// `stamp_clock`: XDPERF_STAMP_OFF, _MONOTONIC or _TAI.
 const CLOCK_GLOBAL: &str = "stamp_clock";
+/// `stamp_clock_every`: frames one clock reading stamps.
+const CLOCK_EVERY_GLOBAL: &str = "stamp_clock_every";
 
 /// `struct xdperf_stamp_site`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,12 +63,15 @@ pub fn template_sum(bytes: &[u8]) -> u32 {
         .sum()
 }
 
-/// Sets the `stamp_clock` global (before the object is loaded) and sizes
-/// the stamp maps for `templates` templates and `slots` sender slots when
-/// the run stamps (`clock`), else leaves them at one entry.
-pub fn configure_stamps(
-    loader: &mut EbpfLoader<'_>,
+/// Sets the `stamp_clock` global (before the object is loaded), and that
+/// one reading of it stamps `clock_every` frames (the live-frames batch:
+/// see the program), and sizes the stamp maps for `templates` templates
+/// and `slots` sender slots when the run stamps (`clock`), else leaves
+/// them at one entry.
+pub fn configure_stamps<'a>(
+    loader: &mut EbpfLoader<'a>,
     clock: Option<StampClock>,
+    clock_every: &'a u32,
     templates: usize,
     slots: usize,
 ) {
@@ -77,6 +82,7 @@ pub fn configure_stamps(
         Some(StampClock::Tai) => &2,
     };
     loader.override_global(CLOCK_GLOBAL, code, true);
+    loader.override_global(CLOCK_EVERY_GLOBAL, clock_every, true);
     if clock.is_some() {
         loader
             .map_max_entries(SITES_MAP, templates.max(1) as u32)

@@ -41,11 +41,22 @@ impl Harness {
         Harness::load_stamped(templates, slots, None)
     }
 
-    /// As load, for a run whose stamps are read from `clock`, if any.
+    /// As load, for a run whose stamps are read from `clock`, if any, a
+    /// reading each frame.
     pub fn load_stamped(
         templates: Vec<(FieldProgram, Vec<u8>)>,
         slots: usize,
         clock: Option<StampClock>,
+    ) -> Option<Harness> {
+        Harness::load_stamped_every(templates, slots, clock, 1)
+    }
+
+    /// As load_stamped, a clock reading stamping `clock_every` frames.
+    pub fn load_stamped_every(
+        templates: Vec<(FieldProgram, Vec<u8>)>,
+        slots: usize,
+        clock: Option<StampClock>,
+        clock_every: u32,
     ) -> Option<Harness> {
         let skipped = if std::env::var_os("XDPERF_UNIT").is_some_and(|unit| unit == "1") {
             Some("make unit runs no test that needs root")
@@ -77,6 +88,7 @@ impl Harness {
             &frames,
             &placements,
             stamping.as_ref(),
+            clock_every,
             slots,
             "test program",
         )

@@ -185,6 +185,7 @@ impl LiveTransmitter {
             &plan.frames,
             &patches,
             stamping,
+            plan.xdp_batch_size,
             plan.queues.len(),
             &subject,
         )?;
@@ -330,15 +331,18 @@ impl Drop for LiveTransmitter {
 /// Loads the live-frames object for `target_ifindex`, with `programs` (one
 /// per template, as `frames`, the frames the program gets) in its field
 /// maps, their variants where `patches` (from place_patches) puts them,
-/// the templates' stamp sites if the run is `stamping`, and cursors for
-/// each of `slots` sender slots, and its transmit program into the kernel;
-/// errors name `subject`.
+/// the templates' stamp sites if the run is `stamping` (a clock reading
+/// every `stamp_clock_every` frames of a call), and cursors for each of
+/// `slots` sender slots, and its transmit program into the kernel; errors
+/// name `subject`.
+#[allow(clippy::too_many_arguments)]
 fn load_object(
     target_ifindex: u32,
     programs: &[FieldProgram],
     frames: &[Vec<u8>],
     patches: &[Option<PatchPlacement>],
     stamping: Option<&Stamping>,
+    stamp_clock_every: u32,
     slots: usize,
     subject: &str,
 ) -> Result<Ebpf> {
@@ -351,6 +355,7 @@ fn load_object(
     configure_stamps(
         &mut loader,
         stamping.map(|stamping| stamping.clock),
+        &stamp_clock_every,
         frames.len(),
         slots,
     );

@@ -155,6 +155,29 @@ fn templates_without_fields_are_stamped_with_each_slots_count() {
 }
 
 #[test]
+fn one_clock_reading_stamps_a_batch_of_frames_and_a_new_call_reads_again() {
+    let Some(harness) = Harness::load_stamped_every(
+        vec![fixed(&udp4_frame(18, 1))],
+        1,
+        Some(StampClock::Monotonic),
+        8,
+    ) else {
+        return;
+    };
+    let tx_ns = |frame: Vec<u8>| Stamp::decode(&frame[42..]).expect("a stamp").tx_ns;
+    // Frames 0..8 of call 1 share the reading of frame 0, however long
+    // after it they run; frame 8 starts the next batch and reads again.
+    let first = tx_ns(harness.run(0, 0, 1, 0, 1));
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    assert_eq!(tx_ns(harness.run(0, 0, 1, 0, 7)), first);
+    let ninth = tx_ns(harness.run(0, 0, 1, 0, 1));
+    assert!(ninth >= first + 2_000_000, "{ninth} after {first}");
+    // A new call reads at once, mid-batch or not.
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    assert!(tx_ns(harness.run(0, 0, 2, 9, 1)) >= ninth + 2_000_000);
+}
+
+#[test]
 fn tai_stamps_say_so() {
     let Some(harness) =
         Harness::load_stamped(vec![fixed(&udp4_frame(18, 1))], 1, Some(StampClock::Tai))
