@@ -7,7 +7,9 @@ import { counterPinDir, RxCounter } from '../engine/rx-counter.js';
 import { MAX_TIMER_MS } from '../config/option-values.js';
 import { resolveOptions, type CommandFlags } from '../config/options.js';
 import { UsageError } from '../errors.js';
-import { formatBps, formatCount, formatPps, formatSeconds } from '../report/format.js';
+import { formatBps, formatCount, formatNs, formatPercent, formatPps, formatSeconds } from '../report/format.js';
+import { arrivedStreams, type StampedReceived } from '../report/stamped-streams.js';
+import { stampedLines } from '../report/stamped-text.js';
 import { onOutputClosed } from './output-guard.js';
 
 export type RecvFlags = CommandFlags<'recv'>;
@@ -48,7 +50,9 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
     return;
   }
 
-  const counter = RxCounter.open(dev, flags.netns, action);
+  const stamps = flags.stamp === true;
+  const counter = RxCounter.open(dev, flags.netns, action, stamps);
+  const stamped = (): StampedReceived | undefined => (stamps ? arrivedStreams(counter.stamps()) : undefined);
   if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode });
   else process.stdout.write(`counting on ${where} (XDP ${counter.mode ?? 'pinned'}, ${action}); Ctrl-C to stop\n`);
 
@@ -72,8 +76,16 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
         const seconds = (now.at - previous.at) / 1000;
         const pps = (now.packets - previous.packets) / seconds;
         const bps = ((now.bytes - previous.bytes) * 8) / seconds;
-        if (flags.json) emit('stats', { elapsed_ms: now.at, packets: now.packets, bytes: now.bytes, pps, bps });
-        else process.stdout.write(`${formatSeconds(now.at).padStart(9)} ${formatPps(pps).padStart(12)} ${formatBps(bps).padStart(15)}  total ${formatCount(now.packets)}\n`);
+        const streams = stamped();
+        const live = streams && { packets: streams.packets, lost: streams.lost, duplicated: streams.duplicated, reordered: streams.reordered, p99Ns: streams.latency?.p99Ns ?? null };
+        if (flags.json) emit('stats', { elapsed_ms: now.at, packets: now.packets, bytes: now.bytes, pps, bps, ...(live ? { stamped: live } : {}) });
+        else {
+          const stampedText = streams
+            ? `  stamped ${formatCount(streams.packets)}, loss ${formatPercent(streams.lost, streams.packets - streams.duplicated + streams.lost)}` +
+              (streams.latency ? `, p99 ${formatNs(streams.latency.p99Ns)}` : '')
+            : '';
+          process.stdout.write(`${formatSeconds(now.at).padStart(9)} ${formatPps(pps).padStart(12)} ${formatBps(bps).padStart(15)}  total ${formatCount(now.packets)}${stampedText}\n`);
+        }
         previous = now;
       }, intervalMs);
       const deadline = durationMs === undefined ? undefined : after(durationMs, stop);
@@ -82,9 +94,13 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
     });
   } finally {
     const { packets, bytes } = counter.counts();
+    const streams = stamped();
     counter.close();
     const seconds = elapsedMs() / 1000;
-    if (flags.json) emit('summary', { device: dev, packets, bytes, elapsed_ms: seconds * 1000, pps: packets / seconds });
-    else process.stdout.write(`received ${formatCount(packets)} packets (${formatCount(bytes)} bytes) on ${where} in ${formatSeconds(seconds * 1000)}: ${formatPps(packets / seconds)}\n`);
+    if (flags.json) emit('summary', { device: dev, packets, bytes, elapsed_ms: seconds * 1000, pps: packets / seconds, ...(streams ? { stamped: streams } : {}) });
+    else {
+      process.stdout.write(`received ${formatCount(packets)} packets (${formatCount(bytes)} bytes) on ${where} in ${formatSeconds(seconds * 1000)}: ${formatPps(packets / seconds)}\n`);
+      if (streams) process.stdout.write(stampedLines(streams, where).join('\n') + '\n');
+    }
   }
 }

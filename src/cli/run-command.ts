@@ -8,7 +8,7 @@ import { readProfile } from '../config/run-profile.js';
 import { runSettings, type RunSettings } from '../config/run-settings.js';
 import { parseMac, readDevice, type DeviceContext } from '../device/local-device.js';
 import { chooseEngine, liveFramesProblem, type EngineChoice, type EngineRequest } from '../engine/engine-choice.js';
-import { NATIVE_ENGINE, NATIVE_XDP_MODE, nativeCore, type DeviceInfo, type TxStats } from '../engine/native-core.js';
+import { NATIVE_ENGINE, NATIVE_XDP_MODE, nativeCore, type Counts, type DeviceInfo, type TxStats } from '../engine/native-core.js';
 import { RawSession } from '../engine/raw-engine.js';
 import { RxCounter } from '../engine/rx-counter.js';
 import type { TxEngineSession } from '../engine/tx-engine.js';
@@ -17,6 +17,7 @@ import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { generateTemplates } from '../plugin/template-generator.js';
 import { engineTemplate, templateFlows, type PacketTemplate } from '../plugin/packet-template.js';
 import { RunReporter, type RunSummary } from '../report/run-reporter.js';
+import { arrivedStreams, runStreams, type StampedReceived } from '../report/stamped-streams.js';
 import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
 import { PluginLog } from './plugin-log.js';
 
@@ -57,6 +58,9 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const request = run.engine === 'auto' && run.xdpModeGiven && run.xdpMode !== 'auto' ? 'afxdp' : run.engine;
   const choice = pickEngine(request, dev, native, nativeMissing);
   if (request !== run.engine) choice.reason = `--xdp-mode ${run.xdpMode} asks for AF_XDP`;
+  if (run.stamp && choice.engine === 'raw') {
+    throw new UsageError(`--stamp: the raw engine (${choice.reason}) cannot stamp frames; use --engine afxdp, xdp or packet`);
+  }
   const queues = run.queueIds ?? Array.from({ length: run.queueCount }, (_, i) => i);
   const style = settings.json ? 'json' : process.stdout.isTTY ? 'terminal' : 'plain';
   const reporter = new RunReporter(style);
@@ -83,7 +87,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const suggested = templates.reduce((sum, t) => sum + t.ratePps, 0);
   const pps = run.pps ?? (run.bps === undefined && suggested > 0 ? suggested : undefined);
 
-  const rx = rxDev === undefined ? undefined : RxCounter.open(rxDev, rxNetns);
+  const rx = rxDev === undefined ? undefined : RxCounter.open(rxDev, rxNetns, 'drop', run.stamp);
   let cpu: CpuHold | undefined;
   let session: TxEngineSession;
   try {
@@ -125,11 +129,18 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const stopOnExit = (): void => session.stop();
   process.once('exit', stopOnExit);
   let previous: TxStats = session.stats();
+  let previousCounted = rx?.counts();
   const timer = setInterval(() => {
     // The receiver first: whatever it counted was sent before the sender's counters are read.
-    const received = rx?.counts();
+    const counted = rx?.counts();
+    // Mid-run, a packet in flight is not lost yet: loss is read off the sequence numbers.
+    const stamped = rx && run.stamp ? arrivedStreams(rx.stamps(templates.length)) : undefined;
     const now = session.stats();
     const seconds = (now.elapsedNs - previous.elapsedNs) / 1e9;
+    const rxPps = counted && previousCounted && seconds > 0 ? (counted.packets - previousCounted.packets) / seconds : undefined;
+    previousCounted = counted;
+    const live = stamped ? { lost: stamped.lost, expected: stamped.packets - stamped.duplicated + stamped.lost, p99Ns: stamped.latency?.p99Ns } : {};
+    const received = counted && { ...counted, pps: rxPps, ...live };
     if (seconds > 0) {
       reporter.sample({
         elapsedMs: now.elapsedNs / 1e6,
@@ -160,7 +171,25 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     stopListeningForClosedOutput();
     process.off('exit', stopOnExit);
   }
-  const received = rx?.finish();
+  if (rx) {
+    // Ctrl-C again ends the wait: the run stops when asked.
+    const cut = new AbortController();
+    const onCut = (): void => cut.abort();
+    process.on('SIGINT', onCut);
+    process.on('SIGTERM', onCut);
+    // Without stamps nothing more is awaited once every frame sent arrived; with them a late
+    // duplicate still counts.
+    const enough = (): boolean => !run.stamp && rx.counts().packets >= final.packets;
+    try {
+      await rx.linger(run.rxLinger, enough, cut.signal);
+    } finally {
+      process.off('SIGINT', onCut);
+      process.off('SIGTERM', onCut);
+    }
+  }
+  const counted = rx?.counts();
+  const stamped = rx && run.stamp ? runStreams(rx.stamps(templates.length), templates.map((t, index) => ({ tags: t.tags, sent: final.perTemplate[index] ?? 0 }))) : undefined;
+  rx?.close();
   if (outputClosed()) throw new OutputClosedError();
 
   const seconds = final.elapsedNs / 1e9;
@@ -178,12 +207,22 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     perTemplate: templates.map((t, index) => ({ ...templateFlows(t, index), tags: t.tags, packets: final.perTemplate[index] ?? 0 })),
     perTag: perTag(templates, final.perTemplate),
     metrics: log.metrics,
-    received: received && rxDev ? { ...received, device: rxDev } : undefined,
+    received: counted && rxDev ? receivedSummary(rxDev, counted, stamped) : undefined,
   };
   reporter.summary(summary);
   if (final.errors > 0 && final.packets === 0) {
     throw new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`);
   }
+}
+
+/**
+ * The receiver's side of a run's summary: what the counter saw; with stamps, the run's streams
+ * (packets, loss, duplicates, reordering, latency) and apart from them the frames without a stamp
+ * of this run (ARP, other traffic).
+ */
+function receivedSummary(device: string, counted: Counts, stamped: StampedReceived | undefined): NonNullable<RunSummary['received']> {
+  if (!stamped) return { ...counted, device };
+  return { device, ...stamped, unstamped: { packets: counted.packets - stamped.packets, bytes: counted.bytes - stamped.bytes } };
 }
 
 interface CpuHold {
@@ -248,5 +287,6 @@ function startEngine(
     bps: run.bps,
     count: run.count,
     durationMs: run.durationMs,
+    stamp: run.stamp ? run.stampClock : undefined,
   });
 }

@@ -69,6 +69,7 @@ const PLUGIN_COMMANDS = ['run', 'templates'] as const;
 /** The most variants `templates --variants` shows of each template. */
 export const MAX_VARIANTS = 1_000_000;
 export const XDP_MODES = ['auto', 'zerocopy', 'copy'] as const;
+export const STAMP_CLOCKS = ['monotonic', 'tai'] as const;
 export type XdpMode = (typeof XDP_MODES)[number];
 
 export const OPTIONS = {
@@ -275,6 +276,33 @@ export const OPTIONS = {
     help: 'network namespace of --rx-dev',
     commands: ['run'],
     type: text('a network namespace name'),
+    profile: true,
+  }),
+  rxLinger: option({
+    flag: '--rx-linger <time>',
+    help: 'after sending stops, keep counting at --rx-dev this long before computing loss, so packets in flight are not counted lost (default 1s)',
+    commands: ['run'],
+    type: duration(within(0, 600_000)),
+    default: 1000,
+    profile: true,
+  }),
+  stamp: option({
+    flag: '--stamp',
+    help: {
+      run: "stamp every frame (stream = template, sequence number, transmit time): the receiver (--rx-dev) counts each stream's loss, duplicates, reordering and latency",
+      recv: "report the stamped streams that arrive (from xdperf run --stamp): each one's loss, duplicates, reordering and latency",
+    },
+    commands: ['run', 'recv'],
+    type: toggle,
+    default: false,
+    profile: true,
+  }),
+  stampClock: option({
+    flag: '--stamp-clock <clock>',
+    help: 'clock of the transmit time in stamps: monotonic (default; latency on this host only) or tai (across hosts whose clocks PTP keeps in step)',
+    commands: ['run'],
+    type: oneOf(STAMP_CLOCKS),
+    default: 'monotonic',
     profile: true,
   }),
   interval: option({

@@ -12,7 +12,7 @@ import { fromNative } from './native-error.js';
 import type * as Native from '../../native/index.js';
 import { Engine, XdpMode } from '../../native/index.js';
 
-export type { Counter, Counts, DeviceInfo, FieldSpec, FieldsSummary, ProbeResult, Template, TxRequest, TxSession, TxStats } from '../../native/index.js';
+export type { Counter, Counts, DeviceInfo, FieldSpec, FieldsSummary, ProbeResult, Stamps, StreamLatency, StreamStamps, Template, TxRequest, TxSession, TxStats } from '../../native/index.js';
 
 /** The core's engine and AF_XDP mode for the controller's names (const enums, inlined by tsc). */
 export const NATIVE_ENGINE = { afxdp: Engine.Afxdp, xdp: Engine.Xdp, packet: Engine.Packet } as const;

@@ -4,7 +4,10 @@
  * otherwise one is attached for the run and detached afterwards.
  */
 import { existsSync } from 'node:fs';
-import { nativeCore, type Counter, type Counts } from './native-core.js';
+import { nativeCore, type Counter, type Counts, type Stamps } from './native-core.js';
+
+/** How often a linger looks whether everything arrived. */
+const LINGER_POLL_MS = 20;
 
 // Frames that reach the counter have done their job; dropping them spares the receiving
 // stack, which would otherwise take most of a core at high rates.
@@ -38,12 +41,17 @@ export class RxCounter {
     return nativeCore().removePinned(counterPinDir(ifname, netns));
   }
 
-  static open(ifname: string, netns: string | undefined, action: 'drop' | 'pass' = ACTION): RxCounter {
+  /**
+   * With `stamps`, the stamped streams' state starts from zero: a pinned counter serves run after
+   * run, and each run numbers its streams' packets from 0.
+   */
+  static open(ifname: string, netns: string | undefined, action: 'drop' | 'pass' = ACTION, stamps = false): RxCounter {
     const pinned = counterPinDir(ifname, netns);
     const isPinned = existsSync(pinned);
     const counter = isPinned
       ? nativeCore().openPinnedCounter(pinned)
       : nativeCore().attachCounter(ifname, { action, netns });
+    if (stamps) counter.resetStamps();
     return new RxCounter(counter, counter.counts(), !isPinned);
   }
 
@@ -59,21 +67,32 @@ export class RxCounter {
   }
 
   /**
-   * The final counts, read once frames still in flight have landed (the count stops moving, or
-   * 200 ms pass), then closes.
+   * The stamped streams' state as the receiver's BPF program keeps it: those below `streams` (a
+   * run's, one per template), or every one; the latency total is over the same streams.
    */
-  finish(): Counts {
-    const deadline = Date.now() + 200;
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    let last = this.counts();
-    for (;;) {
-      Atomics.wait(pause, 0, 0, 20);
-      const now = this.counts();
-      if (now.packets === last.packets || Date.now() > deadline) {
-        this.close();
-        return now;
-      }
-      last = now;
+  stamps(streams?: number): Stamps {
+    return this.counter.stamps(streams);
+  }
+
+  /**
+   * Keeps counting for `lingerMs` after the sender stopped, so frames still in flight are not
+   * counted lost; sooner once `enough` says nothing more is awaited, or when `cut` aborts (a
+   * second Ctrl-C: the run stops when asked).
+   */
+  async linger(lingerMs: number, enough: () => boolean, cut: AbortSignal): Promise<void> {
+    const end = performance.now() + lingerMs;
+    while (!cut.aborted && !enough()) {
+      const left = end - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(left, LINGER_POLL_MS));
+        function done(): void {
+          clearTimeout(timer);
+          cut.removeEventListener('abort', done);
+          resolve();
+        }
+        cut.addEventListener('abort', done);
+      });
     }
   }
 

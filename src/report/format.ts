@@ -34,3 +34,16 @@ export function progressBar(fraction: number, width = 20): string {
   const filled = Math.round(clamped * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(clamped * 100).toFixed(0).padStart(3)}%`;
 }
+
+/** A latency or other time in nanoseconds, in the unit that keeps it readable: `850 ns`, `12.3 µs`, `5.12 ms`. */
+export function formatNs(ns: number): string {
+  if (ns < 1_000) return `${Math.round(ns)} ns`;
+  if (ns < 1_000_000) return `${(ns / 1e3).toFixed(ns < 10_000 ? 2 : 1)} µs`;
+  if (ns < 1_000_000_000) return `${(ns / 1e6).toFixed(ns < 10_000_000 ? 2 : 1)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
+}
+
+/** A share as a percentage with enough digits to show one packet in a million. */
+export function formatPercent(part: number, whole: number): string {
+  return `${whole > 0 ? ((part / whole) * 100).toFixed(part > 0 && part / whole < 0.0001 ? 4 : 3) : '0.000'}%`;
+}

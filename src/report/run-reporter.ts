@@ -3,7 +3,9 @@
  * otherwise, or NDJSON events with --json (start, stats, log, metric, summary). Every form ends
  * with the same summary.
  */
-import { formatBps, formatCount, formatFlows, formatPps, formatSeconds, progressBar } from './format.js';
+import { formatBps, formatCount, formatFlows, formatNs, formatPercent, formatPps, formatSeconds, progressBar } from './format.js';
+import type { StampedReceived } from './stamped-streams.js';
+import { stampedLines } from './stamped-text.js';
 import { BEHIND_NS, CATCH_UP_PERCENT } from '../engine/pacer.js';
 
 export interface RunStart {
@@ -34,7 +36,11 @@ export interface RunSample {
   errors: number;
   ringFull: number;
   kicks: number;
-  received?: { packets: number; bytes: number };
+  /**
+   * At the receiver; with stamps also the packets lost so far (by sequence number: those in
+   * flight are not), of those expected so far, and the p99 latency.
+   */
+  received?: { packets: number; bytes: number; pps?: number; lost?: number; expected?: number; p99Ns?: number };
 }
 
 /**
@@ -67,7 +73,7 @@ export interface RunSummary {
   perTemplate: TemplateCount[];
   perTag: Record<string, number>;
   metrics: { name: string; value: number; timestamp: string }[];
-  received?: { packets: number; bytes: number; device: string };
+  received?: ({ packets: number; bytes: number } | (StampedReceived & { unstamped: { packets: number; bytes: number } })) & { device: string };
 }
 
 export type ReportStyle = 'terminal' | 'plain' | 'json';
@@ -105,7 +111,9 @@ export class RunReporter {
       formatBps(sample.bps).padStart(15),
       `total ${formatCount(sample.packets)}`,
       target !== undefined ? `${(target * 100).toFixed(1)}% of target` : '',
-      sample.received ? `received ${formatCount(sample.received.packets)}` : '',
+      sample.received ? `received ${sample.received.pps !== undefined ? `${formatPps(sample.received.pps)}, ` : ''}${formatCount(sample.received.packets)}` : '',
+      sample.received?.lost !== undefined ? `loss ${formatPercent(sample.received.lost, sample.received.expected ?? 0)}` : '',
+      sample.received?.p99Ns !== undefined ? `p99 ${formatNs(sample.received.p99Ns)}` : '',
       sample.errors > 0 ? `errors ${formatCount(sample.errors)}` : '',
     ];
     const progress = this.progress(sample);
@@ -155,7 +163,9 @@ export class RunReporter {
               (pinned ? '' : ' (--cpus gives the sender a CPU of its own)'),
       );
     }
-    if (summary.received) {
+    if (summary.received && 'streams' in summary.received) {
+      lines.push(...stampedLines(summary.received, summary.received.device));
+    } else if (summary.received) {
       const lost = summary.packets - summary.received.packets;
       lines.push(
         `received ${formatCount(summary.received.packets)} packets (${formatCount(summary.received.bytes)} bytes) on ${summary.received.device}` +
