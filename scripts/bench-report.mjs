@@ -98,7 +98,7 @@ function report(rawPath, outDir, metaJson) {
   });
   const notes = Object.fromEntries(raw.filter((r) => r.kind === 'note').map((r) => [r.tool, r.error]));
   const md = [];
-  const out = { meta, max: [], ratios: [], rate: [], count1: null, rss: null, flows: [], imix: [], variants: null, targets: [], notes, raw };
+  const out = { meta, max: [], ratios: [], rate: [], count1: null, rss: null, flows: [], imix: [], variants: null, stamps: [], stamp_latency: [], targets: [], notes, raw };
   const D = meta.duration;
 
   md.push('# xdperf benchmark', '');
@@ -284,9 +284,8 @@ function report(rawPath, outDir, metaJson) {
   const failedCell = (s) => `failed: ${s.errors.join('; ') || 'no runs'}`;
   // a case with no good run has its failure in the rate column already
   const okCell = (s) => `${s.ok}/${s.runs}${s.ok && s.errors.length ? ' (failed: ' + s.errors.join('; ') + ')' : ''}`;
-  // received ratio to the fixed template: of the medians, and run by run (the same rep, minutes apart)
-  const flowRatio = (tool, n) => {
-    const F = flowSum[`${tool}/1`], N = flowSum[`${tool}/${n}`];
+  // received ratio of case N to the reference F: of the medians, and run by run (the same rep, minutes apart)
+  const neighbourRatio = (F, N) => {
     if (!F?.ok || !N?.ok) return null;
     const good = (r) => !r.error && r.rx_pps > 0;
     const runs = N.rows.filter(good).map((r) => {
@@ -295,6 +294,7 @@ function report(rawPath, outDir, metaJson) {
     }).filter((v) => v !== null);
     return { ratio: N.rx_median / F.rx_median, runs };
   };
+  const flowRatio = (tool, n) => neighbourRatio(flowSum[`${tool}/1`], flowSum[`${tool}/${n}`]);
   if (flowRuns.length === 0) {
     md.push('Not measured in this run.', '');
   } else {
@@ -370,6 +370,72 @@ function report(rawPath, outDir, metaJson) {
     md.push('');
   }
 
+  // 8: stamps
+  md.push('## Stamps (1 queue, CPU 0, 64 B)', '');
+  const STAMP_TARGET = 0.9;
+  const stampEngines = flowEngines;
+  const stampSum = {}; // "tool/stamped" -> summarize() + the rows
+  for (const [tool] of stampEngines) {
+    for (const stamped of [false, true]) {
+      const rows = raw.filter((r) => r.kind === 'stamp' && r.tool === tool && r.stamped === stamped);
+      stampSum[`${tool}/${stamped}`] = { ...summarize(rows), rows };
+    }
+  }
+  // stamped / unstamped: of the medians, and run by run (neighbours in the same rep)
+  const stampRatio = (tool) => neighbourRatio(stampSum[`${tool}/false`], stampSum[`${tool}/true`]);
+  // the receiver keeps up: every stamped max-rate run exact (no loss, duplicate or veth drop)
+  const keepsUp = (tool) => {
+    const rows = stampSum[`${tool}/true`].rows.filter((r) => !r.error);
+    if (rows.length === 0) return null;
+    const drops = raw.filter((r) => r.kind === 'stamp_drops' && r.tool === tool && r.stamped === true);
+    const runs = rows.map((r) => ({
+      rep: r.rep, sent: r.sent_packets, stamped: r.rx_stamped, lost: r.rx_lost, duplicated: r.rx_duplicated,
+      tx_errors: r.tx_errors, veth_drops: drops.find((d) => d.rep === r.rep)?.veth_drops ?? null,
+    }));
+    const exact = runs.every((x) => x.stamped === x.sent && x.lost === 0 && x.duplicated === 0 && x.tx_errors === 0 && x.veth_drops === 0);
+    return { runs, exact };
+  };
+  const stampRuns = raw.filter((r) => r.kind === 'stamp' || r.kind === 'stamp_latency');
+  out.stamps = [];
+  out.stamp_latency = [];
+  if (stampRuns.length === 0) {
+    md.push('Not measured in this run.', '');
+  } else {
+    md.push('| engine | frames | received Mpps, median (min–max) | stamped / unstamped, of medians (each run) | target | receiver exact (sent = stamped received, 0 lost, 0 duplicated, 0 drops) | runs ok |');
+    md.push('|---|---|---|---|---|---|---|');
+    for (const [tool, name] of stampEngines) {
+      for (const stamped of [false, true]) {
+        const s = stampSum[`${tool}/${stamped}`];
+        const r = stamped ? stampRatio(tool) : null;
+        const k = stamped ? keepsUp(tool) : null;
+        const met = r === null ? null : r.ratio >= STAMP_TARGET;
+        out.stamps.push({ tool, engine: engineOf[tool], stamped, ...s, rows: undefined, ratio: r?.ratio ?? null, ratio_runs: r?.runs ?? [], target: stamped ? STAMP_TARGET : null, met, receiver: k });
+        md.push(`| ${stamped ? '' : name} | ${stamped ? '--stamp' : 'unstamped'} | ${s.ok ? `**${mpps(s.rx_median)}** (${mpps(s.rx_min)}–${mpps(s.rx_max)})` : failedCell(s)} | ` +
+          `${!stamped ? '1 (the reference)' : r === null ? 'n/a' : `**${r.ratio.toFixed(3)}×** (${r.runs.map((v) => v.toFixed(3)).join(', ')})`} | ` +
+          `${stamped ? `≥ ${STAMP_TARGET}×: ${met === null ? 'not measured' : met ? 'met' : '**not met**'}` : ''} | ` +
+          `${k === null ? '' : `${k.exact ? 'yes' : '**no**'}: ${k.runs.map((x) => `sent ${x.sent}, stamped ${x.stamped}, lost ${x.lost}, dup ${x.duplicated}, tx errors ${x.tx_errors}, veth drops ${x.veth_drops}`).join('; ')}`} | ${okCell(s)} |`);
+      }
+    }
+    md.push('', '`xdperf run --plugin simpleudp --set payload_size=18 --engine E --queues 1 --cpus 0`, and with `--stamp --rx-dev xdperf1 --rx-netns xdperf-lab` for the stamped runs ' +
+      '(the receiver\'s stamp state read once a second and after the run). Unstamped and stamped runs of one run number follow each other. The veth drops are the sender\'s tx and the receiver\'s rx dropped counters over the run.', '');
+    const us = (ns) => (ns === null || ns === undefined ? 'n/a' : `${(ns / 1000).toFixed(1)} µs`);
+    md.push('| engine | stamped at | latency p50 (each run) | p99 (each run) | p99.9 | max | runs ok |', '|---|---|---|---|---|---|---|');
+    for (const [tool, name] of stampEngines) {
+      const rows = raw.filter((r) => r.kind === 'stamp_latency' && r.tool === tool);
+      const good = rows.filter((r) => !r.error && r.rx_latency_ns);
+      const pick = (key) => good.map((r) => r.rx_latency_ns[key]);
+      const entry = { tool, engine: engineOf[tool], pps: rows[0]?.pps ?? null, runs: rows.length, ok: good.length,
+        p50_ns: good.length ? median(pick('p50')) : null, p99_ns: good.length ? median(pick('p99')) : null,
+        p999_ns: good.length ? median(pick('p999')) : null, max_ns: good.length ? Math.max(...pick('max')) : null,
+        p50_runs: pick('p50'), p99_runs: pick('p99') };
+      out.stamp_latency.push(entry);
+      md.push(`| ${name} | ${entry.pps === null ? '?' : `${entry.pps / 1000}k pps`} | **${us(entry.p50_ns)}** (${entry.p50_runs.map(us).join(', ')}) | ` +
+        `**${us(entry.p99_ns)}** (${entry.p99_runs.map(us).join(', ')}) | ${us(entry.p999_ns)} | ${us(entry.max_ns)} | ${good.length}/${rows.length} |`);
+    }
+    md.push('', `The veth lab's latency floor: one-way latency from the stamp's transmit time to the receiver's XDP program (both CLOCK_MONOTONIC on this host), ` +
+      'medians over the runs of each run\'s percentile; max over all runs. `xdperf run ... --stamp --rx-dev ... --pps 100k`.', '');
+  }
+
   // targets
   md.push('## Targets', '');
   md.push('| target | measured | |', '|---|---|---|');
@@ -429,6 +495,18 @@ function report(rawPath, outDir, metaJson) {
         r === null ? 'n/a' : `${r.ratio.toFixed(3)}× (${mpps(N.rx_median)} vs ${mpps(F.rx_median)} Mpps)`, r === null ? null : r.ratio >= want);
     }
   }
+  for (const [tool, short] of [['xdperf-afxdp', 'AF_XDP'], ['xdperf-xdp', 'XDP engine']]) {
+    const r = stampRatio(tool);
+    const S = stampSum[`${tool}/true`], U = stampSum[`${tool}/false`];
+    target(`${short} 1 queue 64 B, --stamp ≥ ${STAMP_TARGET}× unstamped`, r === null ? 'n/a' : `${r.ratio.toFixed(3)}× (${mpps(S.rx_median)} vs ${mpps(U.rx_median)} Mpps)`,
+      r === null ? null : r.ratio >= STAMP_TARGET);
+  }
+  const xk = keepsUp('xdperf-xdp');
+  target('the receiver keeps up at the XDP engine\'s full stamped rate: 0 drops, counts exact', xk === null ? 'n/a' :
+    xk.runs.map((x) => `sent ${x.sent}: stamped ${x.stamped}, lost ${x.lost}, dup ${x.duplicated}, drops ${x.veth_drops}, tx errors ${x.tx_errors}`).join('; '), xk === null ? null : xk.exact);
+  const lat = out.stamp_latency.filter((e) => e.ok > 0);
+  target('the veth lab\'s latency floor (p50/p99, no impairment)', lat.length ? lat.map((e) => `${e.engine} ${(e.p50_ns / 1000).toFixed(1)}/${(e.p99_ns / 1000).toFixed(1)} µs`).join(', ') : 'n/a',
+    lat.length ? 'reported' : null);
   const im = out.imix.filter((r) => r.runs > 0);
   const gbit = (v) => (v === null || v === undefined ? 'n/a' : v.toFixed(2));
   target('IMIX: the received bit rate of each engine, next to its 64 B rate (Gbit/s on the wire)',

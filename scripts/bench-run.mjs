@@ -111,9 +111,15 @@ function sentFromOutput(format, out) {
     const pacing = summary.pacing ? { sent_times_behind: summary.pacing.timesBehind, sent_most_behind_ms: summary.pacing.mostBehindMs } : {};
     // the distinct flows of each template, when the summary gives them (per-packet fields)
     const flows = (summary.perTemplate ?? []).map((t) => t.flows).filter((f) => typeof f === 'number');
+    // a stamped run's receiver side (--stamp --rx-dev): its exact counts and latency
+    const rcv = summary.received;
+    const stamped = rcv && Array.isArray(rcv.streams) ? {
+      rx_stamped: rcv.packets, rx_lost: rcv.lost, rx_duplicated: rcv.duplicated, rx_reordered: rcv.reordered,
+      rx_latency_ns: rcv.latency ? { p50: rcv.latency.p50Ns, p90: rcv.latency.p90Ns, p99: rcv.latency.p99Ns, p999: rcv.latency.p999Ns, max: rcv.latency.maxNs, min: rcv.latency.minNs } : null,
+    } : {};
     return {
       ...engine, sent_packets: summary.packets, sent_pps: summary.pps, sent_bytes: summary.bytes, sent_elapsed_s: summary.elapsedMs / 1000,
-      tx_errors: summary.errors, ...pacing, ...(flows.length ? { template_flows: flows } : {}),
+      tx_errors: summary.errors, ...pacing, ...(flows.length ? { template_flows: flows } : {}), ...stamped,
     };
   }
   if (format === 'trafgen') {

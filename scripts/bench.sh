@@ -3,7 +3,8 @@
 # rate accuracy of every engine, start-up time and memory on the project's veth lab
 # (scripts/lab.sh), next to Debian's trafgen and, as anchors, the reference C AF_XDP
 # sender and xdp-trafficgen of BENCH_ANCHORS, all in one run; then per-packet flows
-# (65,535 and 1,000,000 flows against a fixed template), IMIX and `templates --variants`.
+# (65,535 and 1,000,000 flows against a fixed template), IMIX and `templates --variants`,
+# and stamps (stamped against unstamped, the receiver's exact counts, the latency floor).
 #
 # Usage: scripts/bench.sh            (as root; after make build)
 #   BENCH_DURATION  seconds per run (default 10; at least 3)
@@ -19,6 +20,7 @@
 #                   BENCH_RUNS x 10 runs, then 5 x `templates --variants 1000`; the
 #                   report (with only that section and its targets) is still written.
 #                   About 7 minutes with the defaults, 3 with BENCH_RUNS=1.
+#   BENCH_ONLY=stamp  only the stamps section (its own lab, 1 queue): BENCH_RUNS x 6 runs.
 # With the defaults it takes about 25 minutes: 3 runs x 16 max-rate cases x 10 s, then
 # 3 x 11 rate-accuracy runs of 10 s, trafgen's, 5 x `--count 1`, one 5 s memory run,
 # then 3 runs x 10 flows/IMIX cases x 10 s and 5 x `templates --variants 1000`; each
@@ -59,7 +61,7 @@ log() { echo "bench: $*" >&2; }
 if ! [[ $DUR =~ ^[0-9]+$ ]] || [ "$DUR" -lt 3 ]; then die "BENCH_DURATION must be a whole number of seconds >= 3, got '$DUR'"; fi
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive whole number, got '$RUNS'"
 [[ $IDLE_WAIT =~ ^[0-9]+$ ]] || die "BENCH_IDLE_WAIT must be a whole number of seconds, got '$IDLE_WAIT'"
-[[ -z $ONLY || $ONLY == flows ]] || die "BENCH_ONLY must be unset (everything) or flows, got '$ONLY'"
+[[ -z $ONLY || $ONLY == flows || $ONLY == stamp ]] || die "BENCH_ONLY must be unset (everything), flows or stamp, got '$ONLY'"
 if [ ! -f dist/src/cli/main.js ] || [ ! -f native/index.js ]; then die "xdperf is not built: run make build"; fi
 for t in node taskset ip; do command -v "$t" >/dev/null || die "$t is missing"; done
 XDPERF=(node "$ROOT/dist/src/cli/main.js")
@@ -268,6 +270,60 @@ flows_section() {
 	log "templates --variants $VARIANTS: ${ms[*]/%/ µs}${err:+ error: $err}"
 }
 
+# --- stamps (functions; the section runs last, or alone with BENCH_ONLY=stamp) --------------
+# Stamped against unstamped at max rate, 60 B, 1 queue on CPU 0, afxdp and xdp, interleaved;
+# the stamped runs also read the receiver's stream state (--rx-dev), which must be exact: no
+# loss and no veth drops at the xdp engine's full stamped rate. Then the veth lab's latency
+# floor: paced stamped runs with nothing in the way.
+STAMP_TOOLS=(xdperf-afxdp xdperf-xdp)
+STAMP_LATENCY_PPS=100000
+STAMP_RX=(--rx-dev "$RX_IF" --rx-netns "$NETNS")
+
+# veth_drops: frames the lab's veth pair dropped (the sender's tx, the receiver's rx)
+veth_drops() {
+	local tx rx
+	tx=$(ip -s -j link show "$LAB_DEV" | node -e 'const [l] = JSON.parse(require("fs").readFileSync(0)); process.stdout.write(String(l.stats64.tx.dropped))')
+	rx=$(ip -n "$NETNS" -s -j link show "$RX_IF" | node -e 'const [l] = JSON.parse(require("fs").readFileSync(0)); process.stdout.write(String(l.stats64.rx.dropped))')
+	echo $((tx + rx))
+}
+
+# xdperf_stamp TOOL STAMPED REP: one max-rate run, 60 B, 1 queue on CPU 0, stamped (1) or not (0)
+xdperf_stamp() {
+	local tool=$1 stamped=$2 rep=$3 before after
+	local extra=()
+	[ "$stamped" = 0 ] || extra=(--stamp "${STAMP_RX[@]}")
+	xdperf_args 60
+	before=$(veth_drops)
+	measure "{\"kind\":\"stamp\",\"tool\":\"$tool\",\"stamped\":$([ "$stamped" = 1 ] && echo true || echo false),\"rep\":$rep}" --sent xdperf -- \
+		"${XDPERF[@]}" run "${XA[@]}" "${extra[@]}" --engine "${ENGINE_OF[$tool]}" --queues 1 --cpus 0 --duration "${DUR}s" --json
+	after=$(veth_drops)
+	emit "{\"kind\":\"stamp_drops\",\"tool\":\"$tool\",\"stamped\":$([ "$stamped" = 1 ] && echo true || echo false),\"rep\":$rep,\"veth_drops\":$((after - before))}"
+}
+
+# xdperf_stamp_latency TOOL REP: a paced stamped run with nothing in the way: the lab's floor
+xdperf_stamp_latency() {
+	local tool=$1 rep=$2
+	xdperf_args 60
+	measure "{\"kind\":\"stamp_latency\",\"tool\":\"$tool\",\"pps\":$STAMP_LATENCY_PPS,\"rep\":$rep}" --sent xdperf --target "$STAMP_LATENCY_PPS" -- \
+		"${XDPERF[@]}" run "${XA[@]}" --stamp "${STAMP_RX[@]}" --engine "${ENGINE_OF[$tool]}" --queues 1 --cpus 0 --pps "$STAMP_LATENCY_PPS" --duration "${DUR}s" --json
+}
+
+stamp_section() {
+	local rep tool
+	log "$RUNS runs x (afxdp and xdp unstamped and stamped at max rate, then stamped at $STAMP_LATENCY_PPS pps), 1 queue, 64 B, $DUR s each"
+	for rep in $(seq "$RUNS"); do
+		lab_up 1
+		for tool in "${STAMP_TOOLS[@]}"; do
+			xdperf_stamp "$tool" 0 "$rep"
+			xdperf_stamp "$tool" 1 "$rep"
+		done
+		for tool in "${STAMP_TOOLS[@]}"; do
+			xdperf_stamp_latency "$tool" "$rep"
+		done
+		lab_down
+	done
+}
+
 # the commit, "-dirty" if tracked files differ from it (read-only git commands)
 xdperf_rev() {
 	local rev
@@ -301,6 +357,11 @@ write_report() {
 
 if [ "$ONLY" = flows ]; then
 	flows_section
+	write_report
+	exit 0
+fi
+if [ "$ONLY" = stamp ]; then
+	stamp_section
 	write_report
 	exit 0
 fi
@@ -576,6 +637,7 @@ fi
 log "peak RSS: ${rss_kb:-?} kB ($method)${rss_err:+ error: $rss_err}"
 lab_down
 
-# --- 7: flows and IMIX; the report ---------------------------------------------------------
+# --- 7: flows and IMIX; 8: stamps; the report -----------------------------------------------
 flows_section
+stamp_section
 write_report
