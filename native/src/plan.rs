@@ -17,7 +17,7 @@ const ETH_HEADER_LEN: usize = 14;
 const VLAN_TAG_LEN: usize = 4;
 /// The kernel's default live-frames batch (NAPI_POLL_WEIGHT) and its
 /// largest (TEST_XDP_MAX_BATCH in net/bpf/test_run.c).
-const DEFAULT_XDP_BATCH_SIZE: u32 = 64;
+pub const DEFAULT_XDP_BATCH_SIZE: u32 = 64;
 const MAX_XDP_BATCH_SIZE: u32 = 256;
 /// Each template takes at least one UMEM frame per queue.
 pub const MAX_TEMPLATES: usize = 16_384;

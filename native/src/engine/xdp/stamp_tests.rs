@@ -11,6 +11,7 @@
 //! Like field_tests.rs, these need root.
 
 use super::field_tests::{chained, compile, field, ipv4_frame, seeded, udp, Harness, ETH_IPV4};
+use crate::plan::DEFAULT_XDP_BATCH_SIZE;
 use aya::programs::{TestRun, TestRunOptions};
 
 use crate::fields::headers::FrameChecksums;
@@ -419,8 +420,14 @@ fn per_frame_cost() {
     let Some(plain) = Harness::load(templates(), 1) else {
         return;
     };
-    let stamped =
-        Harness::load_stamped(templates(), 1, Some(StampClock::Monotonic)).expect("loaded");
+    // As the engine runs it: a clock reading for each live-frames batch.
+    let stamped = Harness::load_stamped_every(
+        templates(),
+        1,
+        Some(StampClock::Monotonic),
+        DEFAULT_XDP_BATCH_SIZE,
+    )
+    .expect("loaded");
     assert!(plain.patched(1) && !plain.patched(2) && stamped.patched(1));
     for harness in [&plain, &stamped] {
         let info = harness.program().info().expect("program info");
