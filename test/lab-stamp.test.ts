@@ -94,10 +94,10 @@ for (const engine of ['afxdp', 'xdp'] as const) {
   });
 }
 
-/** The impairment's own accounting agrees: it saw the whole flow and lost nothing itself. */
-async function assertForwarderLostNothing(): Promise<void> {
+/** The impairment's own accounting agrees: it saw the whole flow (`flow` frames) and lost nothing itself. */
+async function assertForwarderSettled(flow: number): Promise<void> {
   const state = await settledImpairmentState();
-  assert.equal({ received: state.received, pending: state.pending, lost: state.lost }, { received: FLOW, pending: 0, lost: 0 });
+  assert.equal({ received: state.received, pending: state.pending, lost: state.lost }, { received: flow, pending: 0, lost: 0 });
 }
 
 const impaired: [string, string, Omit<Counts, 'latency'>][] = [
@@ -111,7 +111,7 @@ for (const [spec, what, expected] of impaired) {
       impair(spec);
       const received = sendStamped(['--plugin', 'simpleudp', '--engine', engine, ...flow]);
       assert.equal({ total: counts(received), stream0: counts(received.streams[0]!) }, { total: expected, stream0: expected });
-      await assertForwarderLostNothing();
+      await assertForwarderSettled(FLOW);
     });
   }
 }
@@ -122,6 +122,17 @@ stamped('delay=5ms: the stamped one-way latency has its p50 between 5 and 6 ms',
   assert.equal(counts(received), { packets: 4000, lost: 0, duplicated: 0, reordered: 0 });
   const p50Ms = received.latency!.p50Ns / 1e6;
   assert.ok(p50Ms >= 5 && p50Ms <= 6, `p50 ${p50Ms} ms`);
+});
+
+stamped('--rx-linger: packets still in flight when sending stops are counted lost without it and arrive with it', async () => {
+  // 50 ms through the router at 4 kpps: about 200 frames are on their way when the last leaves.
+  impair('delay=50ms');
+  const run = ['--plugin', 'simpleudp', '--engine', 'afxdp', '--queues', '1', '--count', '4000', '--pps', '4k'];
+  const cut = sendStamped([...run, '--rx-linger', '0']);
+  assert.ok(cut.lost > 100 && cut.lost < 400, `${cut.lost} lost with --rx-linger 0`);
+  await assertForwarderSettled(4000);
+  const lingered = sendStamped(run);
+  assert.equal(counts(lingered), { packets: 4000, lost: 0, duplicated: 0, reordered: 0 });
 });
 
 stamped('--stamp with a frame too short for a stamp is refused in one line, exit 1', () => {
