@@ -68,4 +68,42 @@ test('NDJSON: the start and summary events carry each template\'s flows', () => 
   assert.equal(ended!.perTemplate, [{ index: 0, tags: [], packets: 1000, flows: 1000, random: false }]);
 });
 
+
+test('a stamped run says what arrived of each stream, its latency, and the frames without a stamp', () => {
+  const { reporter: r, lines } = reporter('plain');
+  const latency = (p50Ns: number) => ({ count: 1, minNs: 900, meanNs: 5_000, p50Ns, p90Ns: 8_000, p99Ns: 20_000, p999Ns: 40_000, maxNs: 1_500_000, jitterNs: 1_200, histogram: [] });
+  const stream = { packets: 0, bytes: 0, lost: 0, duplicated: 0, reordered: 0, beyondWindow: 0, clockAhead: 0 };
+  r.summary({
+    ...summary([
+      { index: 0, tags: ['a'], packets: 30_000, flows: 1, random: false },
+      { index: 1, tags: ['b'], packets: 10_000, flows: 1, random: false },
+    ]),
+    received: {
+      device: 'veth1',
+      ...stream,
+      packets: 39_200,
+      bytes: 2_352_000,
+      lost: 1_200,
+      duplicated: 400,
+      reordered: 3,
+      clock: 'monotonic',
+      latency: latency(4_500),
+      streams: [
+        { ...stream, stream: 0, tags: ['a'], sent: 30_000, packets: 29_200, lost: 1_200, duplicated: 400, reordered: 3, latency: latency(4_500) },
+        { ...stream, stream: 1, tags: ['b'], sent: 10_000, packets: 10_000, latency: null },
+      ],
+      unstamped: { packets: 2, bytes: 120 },
+    },
+  });
+  assert.equal(lines().slice(1, 8), [
+    'received 39,200 stamped packets (2,352,000 bytes) on veth1: 1,200 lost (3.000%), 400 duplicated, 3 reordered',
+    'latency (CLOCK_MONOTONIC: valid when the sender runs on this host): min 900 ns, mean 5.00 µs, p50 4.50 µs, p90 8.00 µs, p99 20.0 µs, p99.9 40.0 µs, max 1.50 ms, jitter 1.20 µs',
+    '  stream  tags    sent  received   lost  duplicated  reordered      p50      p99      max',
+    '  0       a     30,000    29,200  1,200         400          3  4.50 µs  20.0 µs  1.50 ms',
+    '  1       b     10,000    10,000      0           0          0        -        -        -',
+    '  also 2 frames without this run\'s stamps (ARP, other traffic)',
+    '  template 0 (a): 30,000 packets',
+  ]);
+});
+
 test.run();
