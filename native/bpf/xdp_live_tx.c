@@ -152,6 +152,9 @@ struct stamp_cursor {
 	__u32 started;    /* 0 until the slot's first stamp */
 	__u32 reads_left; /* frames the last reading still serves */
 	__u32 pad;
+	/* The call's template's site, copied at its first frame: a call is
+	 * one template, so its other frames look up nothing more. */
+	struct xdperf_stamp_site site;
 };
 
 /* Each template's stamp site, by template index; the loader sets
@@ -618,21 +621,25 @@ static __always_inline void write_stamp(struct xdp_md *ctx,
 	__u8 *at;
 	__u32 key;
 
-	key = meta->template_index;
-	site = bpf_map_lookup_elem(&xdperf_stamp_sites, &key);
 	key = meta->slot;
 	cursor = bpf_map_lookup_elem(&xdperf_stamp_cursors, &key);
-	if (!site || !cursor)
+	if (!cursor)
 		return;
 	if (cursor->started && cursor->call == meta->call) {
 		seq = cursor->seq + 1;
 	} else {
+		key = meta->template_index;
+		site = bpf_map_lookup_elem(&xdperf_stamp_sites, &key);
+		if (!site)
+			return;
+		cursor->site = *site;
 		cursor->started = 1;
 		cursor->call = meta->call;
 		cursor->reads_left = 0;
 		seq = meta->base;
 	}
 	cursor->seq = seq;
+	site = &cursor->site;
 	if (site->at > MAX_FRAME_OFFSET)
 		return;
 	at = data + site->at;
