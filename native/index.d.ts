@@ -13,6 +13,13 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class Counter {
   /** Where the program runs; null for a pinned counter whose link is gone. */
   get mode(): 'native' | 'generic' | null
+  /**
+   * Whether `stamps()` can be read: false for a count-only counter and
+   * for one pinned by an xdperf without stamps.
+   */
+  get tracksStamps(): boolean
+  /** Attached (or pinned) with `stamps: false`: it counts frames only. */
+  get countOnly(): boolean
   counts(): Counts
   /**
    * Stamped frames (`xdperf run --stamp`) received, per stream, since
@@ -73,6 +80,11 @@ export interface CounterOptions {
   netns?: string
   /** Directory on bpffs to pin the counter in, so it outlives this process. */
   pinDir?: string
+  /**
+   * Whether to read stamps (default true); false counts frames only, the
+   * cheapest counter, whose `stamps()` and `resetStamps()` throw.
+   */
+  stamps?: boolean
 }
 
 /** Receive totals over all CPUs. */

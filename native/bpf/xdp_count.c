@@ -31,6 +31,10 @@
  *
  * Anything that is not a valid stamp is only counted as a frame. Stream ids
  * of MAX_STREAMS and above count in xdperf_stamp_out_of_range.
+ *
+ * With track_stamps 0 (`xdperf recv --count-only`) the program only counts
+ * frames, at the cost of the counter before stamps: the loader sets it, the
+ * verifier knows its value and prunes the stamp code as dead.
  * Userspace (native/src/receiver/) reads and zeroes the maps; the Rust
  * mirrors of the value and of latency_bucket are kernel/bpf.rs's
  * StampStreamValue and stamp/histogram.rs.
@@ -129,6 +133,8 @@ struct {
 
 /* XDP_DROP or XDP_PASS, set by the loader (aya set_global) before load. */
 volatile const __u32 verdict = XDP_DROP;
+/* 0: count frames only, reading no stamp; set by the loader as verdict. */
+volatile const __u32 track_stamps = 1;
 
 struct vlan_tag {
 	__be16 tci;
@@ -320,6 +326,8 @@ int xdperf_count(struct xdp_md *ctx)
 		c->packets++;
 		c->bytes += len;
 	}
+	if (!track_stamps)
+		return verdict;
 
 	__u32 at = stamp_offset(data, data_end);
 	__u8 *stamp = data + at;

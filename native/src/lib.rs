@@ -531,6 +531,9 @@ pub struct CounterOptions {
     pub netns: Option<String>,
     /// Directory on bpffs to pin the counter in, so it outlives this process.
     pub pin_dir: Option<String>,
+    /// Whether to read stamps (default true); false counts frames only, the
+    /// cheapest counter, whose `stamps()` and `resetStamps()` throw.
+    pub stamps: Option<bool>,
 }
 
 /// Receive totals over all CPUs.
@@ -544,9 +547,15 @@ pub struct Counts {
 #[napi]
 pub fn attach_counter(ifname: String, opts: CounterOptions) -> Result<Counter> {
     let verdict = receiver::Verdict::parse(&opts.action).map_err(to_js)?;
+    let tracking = if opts.stamps.unwrap_or(true) {
+        receiver::Tracking::Stamps
+    } else {
+        receiver::Tracking::CountOnly
+    };
     let inner = receiver::Counter::attach(
         &ifname,
         verdict,
+        tracking,
         opts.netns,
         opts.pin_dir.map(PathBuf::from),
     )
@@ -579,6 +588,19 @@ impl Counter {
     #[napi(getter, ts_return_type = "'native' | 'generic' | null")]
     pub fn mode(&self) -> Option<&'static str> {
         self.inner.mode().map(receiver::AttachMode::name)
+    }
+
+    /// Whether `stamps()` can be read: false for a count-only counter and
+    /// for one pinned by an xdperf without stamps.
+    #[napi(getter)]
+    pub fn tracks_stamps(&self) -> bool {
+        self.inner.tracks_stamps()
+    }
+
+    /// Attached (or pinned) with `stamps: false`: it counts frames only.
+    #[napi(getter)]
+    pub fn count_only(&self) -> bool {
+        self.inner.count_only()
     }
 
     #[napi]

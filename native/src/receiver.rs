@@ -1,8 +1,9 @@
 //! The receive counter: bpf/xdp_count.c loaded with aya and attached to an
 //! interface's XDP hook, counting packets and bytes in a per-CPU array and
 //! dropping or passing them, and keeping per-stream counts and latency of
-//! stamped frames (stamps.rs). Optionally pinned under bpffs so the counter
-//! outlives the process (the lab keeps one on its receiving veth).
+//! stamped frames (stamps.rs), unless attached to count only. Optionally
+//! pinned under bpffs so the counter outlives the process (the lab keeps one
+//! on its receiving veth).
 
 use std::fs;
 use std::io;
@@ -30,7 +31,9 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xd
 const PROGRAM: &str = "xdperf_count";
 const MAP: &str = "xdperf_counts";
 const VERDICT_GLOBAL: &str = "verdict";
-/// Pin names under a pin directory; the link's name records its mode.
+const TRACK_STAMPS_GLOBAL: &str = "track_stamps";
+/// Pin names under a pin directory; the link's name records its mode, and
+/// ends in [`COUNT_ONLY_LINK_SUFFIX`] for a count-only counter.
 const PINNED_MAP: &str = "counts";
 /// The stamp maps: (name in xdp_count.c, pin name), in [`Maps::stamps`]'
 /// order.
@@ -40,6 +43,10 @@ const STAMP_MAPS: [(&str, &str); 3] = [
     (OUT_OF_RANGE_MAP, "stamp_out_of_range"),
 ];
 const PINNED_LINK_PREFIX: &str = "xdp_link_";
+/// A count-only counter pins no stamp maps; this suffix of its link's pin
+/// tells it from one pinned by an xdperf without stamps (which has none
+/// either), and an xdperf of either kind removes the pin by its prefix.
+const COUNT_ONLY_LINK_SUFFIX: &str = "_count_only";
 /// statfs f_type of a BPF filesystem.
 const XDP_DROP: u32 = 1;
 const XDP_PASS: u32 = 2;
@@ -61,6 +68,15 @@ impl Verdict {
             ))),
         }
     }
+}
+
+/// What the counter keeps of a frame besides counting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tracking {
+    /// Its stamp, if it has one: per-stream counts and latency.
+    Stamps,
+    /// Nothing: the cheapest counter, for a sender's raw rate.
+    CountOnly,
 }
 
 /// Where the XDP program runs.
@@ -113,26 +129,37 @@ enum Attachment {
 /// An attached (or pinned) counter.
 pub struct Counter {
     counts: PerCpuArray<MapData, CountsValue>,
-    /// None for a counter pinned by an xdperf without stamps.
-    stamps: Option<StampMaps>,
+    stamps: Stamps,
     mode: Option<AttachMode>,
     attachment: Attachment,
+    /// Names the counter in errors, e.g. "interface xdperf1: XDP counter".
+    subject: String,
+}
+
+/// What a counter has of stamps.
+enum Stamps {
+    Tracked(Box<StampMaps>),
+    /// Attached with [`Tracking::CountOnly`].
+    CountOnly,
+    /// Pinned by an xdperf without stamps.
+    NotSupported,
 }
 
 /// The counter's maps, as the loaded object has them.
 struct Maps {
     counts: Map,
-    /// In [`STAMP_MAPS`]' order.
-    stamps: [Map; 3],
+    /// In [`STAMP_MAPS`]' order; None for a count-only counter.
+    stamps: Option<[Map; 3]>,
 }
 
 impl Counter {
     /// Loads the counter and attaches it to `ifname` (in namespace `netns`),
     /// natively if the driver allows, else in generic mode. With `pin_dir`,
-    /// pins the map and the link there so they survive this process.
+    /// pins the maps and the link there so they survive this process.
     pub fn attach(
         ifname: &str,
         verdict: Verdict,
+        tracking: Tracking,
         netns: Option<String>,
         pin_dir: Option<PathBuf>,
     ) -> Result<Counter> {
@@ -143,10 +170,10 @@ impl Counter {
         let ifname = ifname.to_string();
         let in_netns = netns.clone();
         netns::run_in(netns.as_deref(), move || {
-            let (link, maps, mode) = load_and_attach(&ifname, verdict, &subject)?;
+            let (link, maps, mode) = load_and_attach(&ifname, verdict, tracking, &subject)?;
             let attachment = match pin_dir {
                 Some(dir) => Attachment::Pinned {
-                    _link: Some(pin(&dir, link, &maps, mode)?),
+                    _link: Some(pin(&dir, link, &maps, mode, tracking)?),
                     dir,
                 },
                 None => Attachment::Link {
@@ -166,12 +193,19 @@ impl Counter {
     ) -> Result<Counter> {
         let counts = PerCpuArray::try_from(maps.counts)
             .map_err(|err| Error::from_source_chain(&format!("{subject}: map"), &err))?;
-        let [streams, latency, out_of_range] = maps.stamps;
+        let stamps =
+            match maps.stamps {
+                Some([streams, latency, out_of_range]) => Stamps::Tracked(Box::new(
+                    StampMaps::new(streams, latency, out_of_range, subject)?,
+                )),
+                None => Stamps::CountOnly,
+            };
         Ok(Counter {
             counts,
-            stamps: Some(StampMaps::new(streams, latency, out_of_range, subject)?),
+            stamps,
             mode,
             attachment,
+            subject: subject.to_string(),
         })
     }
 
@@ -192,32 +226,48 @@ impl Counter {
         };
         let counts = PerCpuArray::try_from(open(&map_path)?)
             .map_err(|err| Error::from_source_chain(&subject, &err))?;
-        // A counter pinned by an xdperf without stamps has only its counts.
+        let link = pinned_link(dir);
+        // A count-only counter, and one pinned by an xdperf without
+        // stamps, have only their counts; the link's pin tells them apart.
         let stamps = if dir.join(STAMP_MAPS[0].1).exists() {
             let [streams, latency, out_of_range] = STAMP_MAPS.map(|(_, pinned)| dir.join(pinned));
-            Some(StampMaps::new(
+            Stamps::Tracked(Box::new(StampMaps::new(
                 open(&streams)?,
                 open(&latency)?,
                 open(&out_of_range)?,
                 &subject,
-            )?)
+            )?))
+        } else if link.is_some_and(|(_, tracking)| tracking == Tracking::CountOnly) {
+            Stamps::CountOnly
         } else {
-            None
+            Stamps::NotSupported
         };
         Ok(Counter {
             counts,
             stamps,
-            mode: pinned_mode(dir),
+            mode: link.map(|(mode, _)| mode),
             attachment: Attachment::Pinned {
                 dir: dir.to_path_buf(),
                 _link: None,
             },
+            subject,
         })
     }
 
     /// "native" or "generic" (None for a pin whose link is gone).
     pub fn mode(&self) -> Option<AttachMode> {
         self.mode
+    }
+
+    /// Whether [`Counter::stamps`] can be read: false for a count-only
+    /// counter and for one pinned by an xdperf without stamps.
+    pub fn tracks_stamps(&self) -> bool {
+        matches!(self.stamps, Stamps::Tracked(_))
+    }
+
+    /// Attached (or pinned) with [`Tracking::CountOnly`].
+    pub fn count_only(&self) -> bool {
+        matches!(self.stamps, Stamps::CountOnly)
     }
 
     /// Sums the per-CPU counters.
@@ -244,13 +294,36 @@ impl Counter {
     /// stay.
     pub fn reset_stamps(&mut self) -> Result<()> {
         match &mut self.stamps {
-            Some(stamps) => stamps.reset(),
-            None => Err(no_stamps()),
+            Stamps::Tracked(stamps) => stamps.reset(),
+            _ => Err(self.no_stamps()),
         }
     }
 
     fn stamp_maps(&self) -> Result<&StampMaps> {
-        self.stamps.as_ref().ok_or_else(no_stamps)
+        match &self.stamps {
+            Stamps::Tracked(stamps) => Ok(stamps),
+            _ => Err(self.no_stamps()),
+        }
+    }
+
+    /// Why a counter without stamp maps has no stamps to read.
+    fn no_stamps(&self) -> Error {
+        let pinned = matches!(self.attachment, Attachment::Pinned { .. });
+        let (how, what_to_do) = if pinned {
+            ("pinned", "remove it and pin one")
+        } else {
+            ("attached", "detach it and attach one")
+        };
+        let subject = &self.subject;
+        let message = match self.stamps {
+            Stamps::CountOnly => format!(
+                "{subject} counts frames only ({how} count-only): {what_to_do} that tracks stamps to read them"
+            ),
+            _ => format!(
+                "{subject} has no stamp counts (an older xdperf pinned it): remove it and pin it again"
+            ),
+        };
+        Error::new(ErrorKind::Unsupported, message)
     }
 
     /// Detaches the program (removing its pins, if pinned). Idempotent;
@@ -295,47 +368,54 @@ pub fn remove_pinned(dir: &Path) -> Result<bool> {
     Ok(true)
 }
 
-fn no_stamps() -> Error {
-    Error::new(
-        ErrorKind::Unsupported,
-        "this pinned counter has no stamp counts (an older xdperf pinned it): remove it and pin it again",
-    )
-}
-
-/// The counter's object with `verdict` set: its maps made, its program
-/// not yet loaded.
-fn open_object(verdict: Verdict, subject: &str) -> Result<Ebpf> {
+/// The counter's object with `verdict` and `tracking` set: its maps made,
+/// its program not yet loaded.
+fn open_object(verdict: Verdict, tracking: Tracking, subject: &str) -> Result<Ebpf> {
     let verdict_code = match verdict {
         Verdict::Drop => XDP_DROP,
         Verdict::Pass => XDP_PASS,
     };
-    EbpfLoader::new()
+    let track_stamps = u32::from(tracking == Tracking::Stamps);
+    let mut loader = EbpfLoader::new();
+    loader
         .override_global(VERDICT_GLOBAL, &verdict_code, true)
+        .override_global(TRACK_STAMPS_GLOBAL, &track_stamps, true);
+    if tracking == Tracking::CountOnly {
+        // The program never reaches them: one entry each, not the 8 MiB of
+        // histograms.
+        for (name, _) in STAMP_MAPS {
+            loader.map_max_entries(name, 1);
+        }
+    }
+    loader
         .load(OBJECT)
         .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))
 }
 
-fn take_maps(ebpf: &mut Ebpf, subject: &str) -> Result<Maps> {
+fn take_maps(ebpf: &mut Ebpf, tracking: Tracking, subject: &str) -> Result<Maps> {
     let mut take = |name: &str| {
         ebpf.take_map(name)
             .ok_or_else(|| Error::new(ErrorKind::Kernel, format!("{subject}: map {name} missing")))
     };
-    Ok(Maps {
-        counts: take(MAP)?,
-        stamps: [
+    let counts = take(MAP)?;
+    let stamps = match tracking {
+        Tracking::Stamps => Some([
             take(STAMP_MAPS[0].0)?,
             take(STAMP_MAPS[1].0)?,
             take(STAMP_MAPS[2].0)?,
-        ],
-    })
+        ]),
+        Tracking::CountOnly => None,
+    };
+    Ok(Maps { counts, stamps })
 }
 
 fn load_and_attach(
     ifname: &str,
     verdict: Verdict,
+    tracking: Tracking,
     subject: &str,
 ) -> Result<(XdpLink, Maps, AttachMode)> {
-    let mut ebpf = open_object(verdict, subject)?;
+    let mut ebpf = open_object(verdict, tracking, subject)?;
     let program = load_xdp(&mut ebpf, PROGRAM, subject)?;
     let (link_id, mode) = match program.attach(ifname, XdpMode::Driver) {
         Ok(id) => (id, AttachMode::Native),
@@ -358,16 +438,32 @@ fn load_and_attach(
     let link = program
         .take_link(link_id)
         .map_err(|err| Error::from_source_chain(subject, &err))?;
-    let maps = take_maps(&mut ebpf, subject)?;
+    let maps = take_maps(&mut ebpf, tracking, subject)?;
     Ok((link, maps, mode))
 }
 
-fn pin(dir: &Path, link: XdpLink, maps: &Maps, mode: AttachMode) -> Result<PinnedLink> {
+fn pin(
+    dir: &Path,
+    link: XdpLink,
+    maps: &Maps,
+    mode: AttachMode,
+    tracking: Tracking,
+) -> Result<PinnedLink> {
     let subject = format!("pinned counter {}", dir.display());
     pin_maps(dir, maps)?;
     let link = FdLink::try_from(link).map_err(|err| Error::from_source_chain(&subject, &err))?;
-    link.pin(dir.join(format!("{PINNED_LINK_PREFIX}{}", mode.name())))
+    link.pin(dir.join(link_pin_name(mode, tracking)))
         .map_err(|err| Error::from_source_chain(&subject, &err))
+}
+
+/// The name of a counter's link pin: `xdp_link_<mode>`, with
+/// [`COUNT_ONLY_LINK_SUFFIX`] for a count-only counter.
+fn link_pin_name(mode: AttachMode, tracking: Tracking) -> String {
+    let suffix = match tracking {
+        Tracking::Stamps => "",
+        Tracking::CountOnly => COUNT_ONLY_LINK_SUFFIX,
+    };
+    format!("{PINNED_LINK_PREFIX}{}{suffix}", mode.name())
 }
 
 /// Pins the maps under `dir` (made if missing), where
@@ -378,6 +474,7 @@ fn pin_maps(dir: &Path, maps: &Maps) -> Result<()> {
     let pins = std::iter::once((&maps.counts, PINNED_MAP)).chain(
         maps.stamps
             .iter()
+            .flatten()
             .zip(STAMP_MAPS.iter().map(|(_, pinned)| *pinned)),
     );
     for (map, name) in pins {
@@ -420,11 +517,16 @@ fn check_pin_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn pinned_mode(dir: &Path) -> Option<AttachMode> {
+/// The mode and tracking of the link pinned under `dir`, by its pin's name
+/// (None when there is none).
+fn pinned_link(dir: &Path) -> Option<(AttachMode, Tracking)> {
     fs::read_dir(dir).ok()?.find_map(|entry| {
         let name = entry.ok()?.file_name();
-        let name = name.to_str()?;
-        AttachMode::from_name(name.strip_prefix(PINNED_LINK_PREFIX)?)
+        let name = name.to_str()?.strip_prefix(PINNED_LINK_PREFIX)?;
+        match name.strip_suffix(COUNT_ONLY_LINK_SUFFIX) {
+            Some(mode) => Some((AttachMode::from_name(mode)?, Tracking::CountOnly)),
+            None => Some((AttachMode::from_name(name)?, Tracking::Stamps)),
+        }
     })
 }
 

@@ -126,6 +126,23 @@ pub fn running_as_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// Whether tests that load BPF programs can run: as root, and not under
+/// `make unit`; if not, a line says that `tests` are skipped and why.
+#[cfg(test)]
+pub fn can_load_bpf(tests: &str) -> bool {
+    let skipped = if std::env::var_os("XDPERF_UNIT").is_some_and(|unit| unit == "1") {
+        Some("make unit runs no test that needs root")
+    } else if !running_as_root() {
+        Some("needs root to load the BPF program")
+    } else {
+        None
+    };
+    if let Some(reason) = skipped {
+        eprintln!("{tests} skipped: {reason}");
+    }
+    skipped.is_none()
+}
+
 const BPF_FS_MAGIC: libc::c_long = 0xcafe_4a11;
 
 /// Whether `path` (which exists) is on a BPF filesystem; Err if the path

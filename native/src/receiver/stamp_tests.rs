@@ -6,7 +6,9 @@
 //! latency in the bucket stamp/histogram.rs's bucket_of names, and find
 //! the stamp behind every header stack the Rust side places one in. A
 //! stream run alternately on two CPUs, and on both at once, counts as one;
-//! a pinned counter's stamp maps reopen and are removed with it.
+//! a pinned counter's stamp maps reopen and are removed with it. A
+//! count-only counter counts a stamped frame as a frame only, has no stamps
+//! to read, and is known as count-only when its pin is reopened.
 //! Loading a BPF program needs root: without it (or under `make unit`) the
 //! tests return at once, saying so in a line.
 
@@ -17,12 +19,12 @@ use aya::programs::{TestRun, TestRunOptions, Xdp};
 use aya::Ebpf;
 
 use super::{
-    open_object, pin_maps, remove_pinned, take_maps, Attachment, Counter, StreamStamps, Verdict,
-    PINNED_MAP, PROGRAM,
+    open_object, pin_maps, remove_pinned, take_maps, AttachMode, Attachment, Counter, StreamStamps,
+    Tracking, Verdict, PINNED_MAP, PROGRAM,
 };
 use crate::error::ErrorKind;
 use crate::fields::{splitmix64, FieldProgram};
-use crate::kernel::bpf::{load_xdp, running_as_root};
+use crate::kernel::bpf::{can_load_bpf, load_xdp};
 use crate::kernel::cpu::pin_current_thread;
 use crate::stamp::histogram::{bucket_bounds, bucket_of, BUCKETS};
 use crate::stamp::{Stamp, StampClock, StampSite, STAMP_LEN};
@@ -41,27 +43,19 @@ struct Harness {
 impl Harness {
     /// None, after a line saying why, where the program cannot be loaded.
     fn load() -> Option<Harness> {
-        Harness::load_pinned(None)
+        Harness::load_with(Tracking::Stamps, None)
     }
 
     /// With `pin_dir`, the maps are pinned there first.
-    fn load_pinned(pin_dir: Option<&std::path::Path>) -> Option<Harness> {
-        let skipped = if std::env::var_os("XDPERF_UNIT").is_some_and(|unit| unit == "1") {
-            Some("make unit runs no test that needs root")
-        } else if !running_as_root() {
-            Some("needs root to load the BPF program")
-        } else {
-            None
-        };
-        if let Some(reason) = skipped {
-            eprintln!("receiver stamp tests skipped: {reason}");
+    fn load_with(tracking: Tracking, pin_dir: Option<&std::path::Path>) -> Option<Harness> {
+        if !can_load() {
             return None;
         }
         let subject = "test counter";
         let load = || -> crate::error::Result<Harness> {
-            let mut ebpf = open_object(Verdict::Drop, subject)?;
+            let mut ebpf = open_object(Verdict::Drop, tracking, subject)?;
             load_xdp(&mut ebpf, PROGRAM, subject)?;
-            let maps = take_maps(&mut ebpf, subject)?;
+            let maps = take_maps(&mut ebpf, tracking, subject)?;
             if let Some(dir) = pin_dir {
                 pin_maps(dir, &maps)?;
             }
@@ -114,6 +108,10 @@ impl Harness {
     fn packets(&self) -> u64 {
         self.counter.counts().expect("counts").packets
     }
+}
+
+fn can_load() -> bool {
+    can_load_bpf("receiver stamp tests")
 }
 
 // --- frames ------------------------------------------------------------------
@@ -956,7 +954,7 @@ fn a_pinned_counter_reopens_with_its_stamps_and_is_removed_whole() {
         std::process::id()
     ));
     let _ = remove_pinned(&dir);
-    let Some(harness) = Harness::load_pinned(Some(&dir)) else {
+    let Some(harness) = Harness::load_with(Tracking::Stamps, Some(&dir)) else {
         return;
     };
     let stamper = Stamper::new(udp4_frame());
@@ -985,28 +983,170 @@ fn a_pinned_counter_reopens_with_its_stamps_and_is_removed_whole() {
 
     // A counter an xdperf without stamps pinned: counts, no stamps.
     let subject = "old counter";
-    let mut ebpf = open_object(Verdict::Drop, subject).unwrap();
-    let maps = take_maps(&mut ebpf, subject).unwrap();
+    let mut ebpf = open_object(Verdict::Drop, Tracking::Stamps, subject).unwrap();
+    let maps = take_maps(&mut ebpf, Tracking::Stamps, subject).unwrap();
     std::fs::create_dir(&dir).unwrap();
     maps.counts.pin(dir.join(PINNED_MAP)).unwrap();
     let mut old = Counter::open_pinned(&dir).expect("open the old pin");
     assert_eq!(old.counts().unwrap().packets, 0);
-    assert_eq!(old.stamps(None).unwrap_err().kind, ErrorKind::Unsupported);
+    assert!(!old.tracks_stamps() && !old.count_only());
+    let err = old.stamps(None).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert!(err.message.contains("an older xdperf"), "{}", err.message);
     assert_eq!(old.reset_stamps().unwrap_err().kind, ErrorKind::Unsupported);
     assert!(remove_pinned(&dir).unwrap());
     assert!(!dir.exists());
 }
 
+// --- count-only --------------------------------------------------------------
+
+#[test]
+fn a_count_only_counter_counts_a_stamped_frame_as_a_frame_only() {
+    let Some(mut harness) = Harness::load_with(Tracking::CountOnly, None) else {
+        return;
+    };
+    assert!(harness.counter.count_only() && !harness.counter.tracks_stamps());
+    let stamped = Stamper::new(udp4_frame()).stamped(&aged(4, 0, 20_000));
+    harness.run(&stamped);
+    harness.run(&stamped);
+    let counts = harness.counter.counts().unwrap();
+    assert_eq!(
+        (counts.packets, counts.bytes),
+        (2, 2 * stamped.len() as u64)
+    );
+    let err = harness.counter.stamps(None).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert_eq!(
+        err.message,
+        "test counter counts frames only (attached count-only): detach it and attach one that tracks stamps to read them"
+    );
+    assert_eq!(harness.counter.reset_stamps().unwrap_err(), err);
+
+    // The verifier pruned the stamp code: what runs is a fraction of it.
+    let Some(tracking) = Harness::load() else {
+        return;
+    };
+    let size = |harness: &Harness| {
+        let info = harness.program().info().expect("program info");
+        info.size_translated().expect("translated size")
+    };
+    let (count_only, full) = (size(&harness), size(&tracking));
+    assert!(
+        count_only * 4 < full,
+        "count-only program {count_only} bytes, stamp-tracking {full}"
+    );
+}
+
+/// A network namespace of the test's own (for an interface to attach to:
+/// its loopback, which nothing sends on), deleted when dropped.
+struct TestNetns(String);
+
+impl TestNetns {
+    fn add(name: String) -> TestNetns {
+        // One a killed run left behind.
+        if std::path::Path::new("/run/netns").join(&name).exists() {
+            let _ = std::process::Command::new("ip")
+                .args(["netns", "del", &name])
+                .status();
+        }
+        let status = std::process::Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("run ip netns add");
+        assert!(status.success(), "ip netns add {name}: {status}");
+        TestNetns(name)
+    }
+
+    /// `ip -d link show IFNAME` in the namespace.
+    fn link(&self, ifname: &str) -> String {
+        let output = std::process::Command::new("ip")
+            .args(["-n", &self.0, "-d", "link", "show", ifname])
+            .output()
+            .expect("run ip link show");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+impl Drop for TestNetns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
+    }
+}
+
+#[test]
+fn a_pinned_count_only_counter_reopens_as_count_only_and_is_removed_whole() {
+    if !can_load() {
+        return;
+    }
+    let pid = std::process::id();
+    let dir = std::path::PathBuf::from(format!("/sys/fs/bpf/xdperf-count-only-test-{pid}"));
+    let _ = remove_pinned(&dir);
+    let netns = TestNetns::add(format!("xdperf-count-only-test-{pid}"));
+    let attached = Counter::attach(
+        "lo",
+        Verdict::Pass,
+        Tracking::CountOnly,
+        Some(netns.0.clone()),
+        Some(dir.clone()),
+    )
+    .unwrap_or_else(|err| panic!("{}", err.message));
+    assert!(attached.count_only());
+    assert!(
+        netns.link("lo").contains("xdpgeneric"),
+        "{}",
+        netns.link("lo")
+    );
+    let mut pins: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pins.sort();
+    assert_eq!(pins, [PINNED_MAP, "xdp_link_generic_count_only"]);
+
+    let mut opened = Counter::open_pinned(&dir).expect("open the pin");
+    assert!(opened.count_only() && !opened.tracks_stamps());
+    assert_eq!(opened.mode(), Some(AttachMode::Generic));
+    assert_eq!(opened.counts().unwrap().packets, 0);
+    let err = opened.stamps(None).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert_eq!(
+        err.message,
+        format!(
+            "pinned counter {} counts frames only (pinned count-only): remove it and pin one that tracks stamps to read them",
+            dir.display()
+        )
+    );
+    assert_eq!(opened.reset_stamps().unwrap_err(), err);
+    drop((attached, opened));
+    assert!(remove_pinned(&dir).unwrap());
+    assert!(!dir.exists(), "a pinned file was left behind");
+    // The kernel lets go of the link once bpffs frees the pin's inode,
+    // after an RCU grace period.
+    let detached = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        !netns.link("lo").contains("xdp")
+    });
+    assert!(detached, "still attached: {}", netns.link("lo"));
+}
+
 /// The program's time a frame (BPF_PROG_RUN's own average over the runs),
-/// printed, not asserted: `cargo test --release stamp_costs -- --ignored
-/// --nocapture`, as root.
+/// stamp-tracking and count-only, printed, not asserted: `cargo test
+/// --release stamp_costs -- --ignored --nocapture`, as root.
 #[test]
 #[ignore]
 fn stamp_costs() {
-    let Some(mut harness) = Harness::load() else {
-        return;
-    };
-    harness.reset();
+    for tracking in [Tracking::Stamps, Tracking::CountOnly] {
+        let Some(harness) = Harness::load_with(tracking, None) else {
+            return;
+        };
+        println!("{tracking:?}:");
+        print_costs(&harness);
+    }
+}
+
+fn print_costs(harness: &Harness) {
     const REPEAT: u32 = 1_000_000;
     let stamper = Stamper::new(udp4_frame());
     let mut random = udp4_frame();
@@ -1017,7 +1157,7 @@ fn stamp_costs() {
     let once = stamper.stamped(&aged(0, 0, 1_000));
     let line = |name: &str, frame: &[u8]| {
         let ns: Vec<u64> = (0..5).map(|_| harness.run_repeat(frame, REPEAT)).collect();
-        println!("{name}: {ns:?} ns a frame (5 runs of {REPEAT})");
+        println!("  {name}: {ns:?} ns a frame (5 runs of {REPEAT})");
     };
     line("non-IP frame (ARP)", &arp);
     line("IPv4/UDP, payload not a stamp", &random);
@@ -1040,6 +1180,6 @@ fn stamp_costs() {
     let stamped = single(&mut frames.iter());
     let unstamped = single(&mut std::iter::repeat_n(&random, calls as usize));
     println!(
-        "single runs ({calls}): new stamped packet {stamped:.1} ns, unstamped {unstamped:.1} ns (each with the run's own timing)"
+        "  single runs ({calls}): new stamped packet {stamped:.1} ns, unstamped {unstamped:.1} ns (each with the run's own timing)"
     );
 }

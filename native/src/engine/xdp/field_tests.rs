@@ -16,7 +16,7 @@ use super::patches::place_patches;
 use super::{load_object, PROGRAM};
 pub(super) use crate::fields::tests::{chained, list, range as field};
 use crate::fields::{FieldOp, FieldProgram, FieldSpec};
-use crate::kernel::bpf::running_as_root;
+use crate::kernel::bpf::can_load_bpf;
 use crate::kernel::field_maps::{map_patches, MetaFrame, PatchPlacement};
 use crate::plan::Stamping;
 use crate::stamp::{StampClock, StampSite};
@@ -58,15 +58,7 @@ impl Harness {
         clock: Option<StampClock>,
         clock_every: u32,
     ) -> Option<Harness> {
-        let skipped = if std::env::var_os("XDPERF_UNIT").is_some_and(|unit| unit == "1") {
-            Some("make unit runs no test that needs root")
-        } else if !running_as_root() {
-            Some("needs root to load the BPF program")
-        } else {
-            None
-        };
-        if let Some(reason) = skipped {
-            eprintln!("xdp field program tests skipped: {reason}");
+        if !can_load_bpf("xdp field program tests") {
             return None;
         }
         let programs: Vec<FieldProgram> = templates.iter().map(|(p, _)| p.clone()).collect();
