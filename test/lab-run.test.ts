@@ -4,6 +4,8 @@ import * as assert from 'uvu/assert';
 import { CLI, errorLine, runCli } from './support/cli.js';
 import { LAB, leftovers, rxOnLab, simpleUdpToLab, useLab } from './support/lab.js';
 import { fixture } from './support/plugins.js';
+import { nativeCore } from '../src/engine/native-core.js';
+import { counterPinDir } from '../src/engine/rx-counter.js';
 import { fromPackageRoot } from '../src/paths.js';
 
 interface Summary {
@@ -148,6 +150,32 @@ lab('without an XDP program on the veth peer, auto avoids the xdp engine and --e
     const forced = runCli(['run', '--engine', 'xdp', ...simpleUdpToLab, '--dev', LAB.tx, '--count', '100']);
     assert.match(forced.stderr, new RegExp(`xdperf: warning: --engine xdp on ${LAB.tx}: .*frames may not arrive`));
   } finally {
+    assert.is(runCli(['recv', ...peer, '--pin']).code, 0);
+  }
+});
+
+lab('a count-only counter on --rx-dev counts a run exactly, and run --stamp fails on it before sending', () => {
+  const peer = ['--dev', LAB.rx, '--netns', LAB.netns];
+  assert.is(runCli(['recv', ...peer, '--unpin']).code, 0);
+  try {
+    assert.is(runCli(['recv', ...peer, '--pin', '--count-only']).code, 0);
+    const counter = nativeCore().openPinnedCounter(counterPinDir(LAB.rx, LAB.netns));
+    assert.ok(counter.countOnly && !counter.tracksStamps);
+    const plain = runCli(['run', ...simpleUdpToLab, '--dev', LAB.tx, '--count', '1000', ...rxOnLab, '--json']);
+    assert.is(plain.code, 0, plain.stderr);
+    assert.equal(summaryOf(plain.stdout).received, { packets: 1000, bytes: 60_000, device: LAB.rx });
+    const before = counter.counts().packets;
+    const stamped = runCli(['run', ...simpleUdpToLab, '--dev', LAB.tx, '--count', '1000', '--stamp', ...rxOnLab]);
+    assert.is(stamped.code, 1);
+    assert.is(
+      errorLine(stamped),
+      `xdperf: interface ${LAB.rx} in netns ${LAB.netns}: the pinned counter counts frames only (pinned with --count-only) and reads no stamps: ` +
+        `remove it with 'xdperf recv --dev ${LAB.rx} --netns ${LAB.netns} --unpin' and pin one without --count-only, or go without --stamp`,
+    );
+    assert.is(counter.counts().packets, before, 'the stamped run sent');
+    assert.equal(leftovers(), []);
+  } finally {
+    assert.is(runCli(['recv', ...peer, '--unpin']).code, 0);
     assert.is(runCli(['recv', ...peer, '--pin']).code, 0);
   }
 });

@@ -111,6 +111,10 @@ test('CLI: exit code 2 for usage errors, 1 for user errors, one line each', () =
     assert.is(unknownOption.code, 2);
     assert.match(unknownOption.stderr, /unknown option '--frobnicate'/);
 
+    const opposites = runCli(['recv', '--dev', 'lo', '--count-only', '--stamp']);
+    assert.is(opposites.code, 2);
+    assert.is(errorLine(opposites), 'xdperf: --count-only and --stamp are opposites: a count-only counter reads no stamps; give one');
+
     const badSuffix = runCli(['templates', '--plugin', 'simpleudp', '--plugin-timeout', '5x']);
     assert.is(badSuffix.code, 2);
     assert.is(errorLine(badSuffix), "xdperf: --plugin-timeout: '5x' is not a duration (use e.g. 500ms, 10s, 2m)");

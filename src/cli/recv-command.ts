@@ -1,7 +1,8 @@
 /**
  * `xdperf recv`: counts what arrives on an interface with an XDP program, live and in total.
  * `--pin` leaves a counter attached after exit (the lab keeps one on its receiving end);
- * a later `recv` or `run --rx-dev` reads that one instead of attaching another.
+ * a later `recv` or `run --rx-dev` reads that one instead of attaching another. `--count-only`
+ * makes the counter count frames only, reading no stamps: the cheapest one.
  */
 import { counterPinDir, RxCounter } from '../engine/rx-counter.js';
 import { MAX_TIMER_MS } from '../config/option-values.js';
@@ -30,17 +31,20 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
   const dev = flags.dev;
   if (dev === undefined) throw new UsageError('--dev is required: the interface to count on');
   // A bad value is an error before anything is attached, --pin and --unpin included.
-  const { action, duration: durationMs, interval: intervalMs } = resolveOptions('recv', flags);
+  const { action, duration: durationMs, interval: intervalMs, countOnly, stamp: stamps } = resolveOptions('recv', flags);
   if (flags.pin && flags.unpin) throw new UsageError('--pin and --unpin are opposites: give one');
+  if (countOnly && stamps) throw new UsageError('--count-only and --stamp are opposites: a count-only counter reads no stamps; give one');
   const where = `${dev}${flags.netns ? ` in netns ${flags.netns}` : ''}`;
   const emit = (event: string, body: object): void => {
     process.stdout.write(JSON.stringify({ event, time: new Date().toISOString(), ...body }) + '\n');
   };
+  // What the counter is, as the start lines say it: `XDP native, drop, count-only`.
+  const kind = (mode: string | null, isCountOnly: boolean): string => `XDP ${mode ?? 'pinned'}, ${action}${isCountOnly ? ', count-only' : ''}`;
   if (flags.pin) {
-    const mode = RxCounter.pin(dev, flags.netns, action);
+    const mode = RxCounter.pin(dev, flags.netns, action, countOnly);
     const dir = counterPinDir(dev, flags.netns);
-    if (flags.json) emit('pinned', { device: dev, netns: flags.netns ?? null, action, mode, pin_dir: dir });
-    else process.stdout.write(`counter pinned on ${where} (XDP ${mode}, ${action}) at ${dir}; remove it with --unpin\n`);
+    if (flags.json) emit('pinned', { device: dev, netns: flags.netns ?? null, action, mode, count_only: countOnly, pin_dir: dir });
+    else process.stdout.write(`counter pinned on ${where} (${kind(mode, countOnly)}) at ${dir}; remove it with --unpin\n`);
     return;
   }
   if (flags.unpin) {
@@ -50,11 +54,10 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
     return;
   }
 
-  const stamps = flags.stamp === true;
-  const counter = RxCounter.open(dev, flags.netns, action, stamps);
+  const counter = RxCounter.open(dev, flags.netns, { action, stamps, countOnly });
   const stamped = (): StampedReceived | undefined => (stamps ? arrivedStreams(counter.stamps()) : undefined);
-  if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode });
-  else process.stdout.write(`counting on ${where} (XDP ${counter.mode ?? 'pinned'}, ${action}); Ctrl-C to stop\n`);
+  if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode, count_only: counter.countOnly });
+  else process.stdout.write(`counting on ${where} (${kind(counter.mode, counter.countOnly)}); Ctrl-C to stop\n`);
 
   const started = process.hrtime.bigint();
   const elapsedMs = (): number => Number(process.hrtime.bigint() - started) / 1e6;

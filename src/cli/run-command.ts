@@ -87,7 +87,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const suggested = templates.reduce((sum, t) => sum + t.ratePps, 0);
   const pps = run.pps ?? (run.bps === undefined && suggested > 0 ? suggested : undefined);
 
-  const rx = rxDev === undefined ? undefined : RxCounter.open(rxDev, rxNetns, 'drop', run.stamp);
+  const rx = rxDev === undefined ? undefined : RxCounter.open(rxDev, rxNetns, { stamps: run.stamp });
   let cpu: CpuHold | undefined;
   let session: TxEngineSession;
   try {

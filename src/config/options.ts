@@ -297,6 +297,14 @@ export const OPTIONS = {
     default: false,
     profile: true,
   }),
+  countOnly: option({
+    flag: '--count-only',
+    help: "count frames only, without reading stamps: the cheapest receiver, for measuring a sender's raw rate (with --pin: pin such a counter)",
+    commands: ['recv'],
+    type: toggle,
+    default: false,
+    profile: false,
+  }),
   stampClock: option({
     flag: '--stamp-clock <clock>',
     help: 'clock of the transmit time in stamps: monotonic (default; latency on this host only) or tai (across hosts whose clocks PTP keeps in step)',

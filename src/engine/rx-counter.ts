@@ -1,9 +1,11 @@
 /**
  * The XDP receive counter on the far end of a link (`--rx-dev`, optionally in a named network
  * namespace). A counter pinned by `xdperf recv --pin` (as the lab does) is read where it is;
- * otherwise one is attached for the run and detached afterwards.
+ * otherwise one is attached for the run and detached afterwards. A count-only counter
+ * (`recv --count-only`) counts frames and nothing else, at the least cost a frame.
  */
 import { existsSync } from 'node:fs';
+import { XdperfError } from '../errors.js';
 import { nativeCore, type Counter, type Counts, type Stamps } from './native-core.js';
 
 /** How often a linger looks whether everything arrived. */
@@ -24,6 +26,40 @@ export function counterPinDir(ifname: string, netns: string | undefined): string
   return `/sys/fs/bpf/xdperf/${scope}/${escape(ifname)}`;
 }
 
+/** What a counter is opened for. */
+export interface RxUse {
+  /** What the counter does with a frame, when one is attached: drop (default) or pass. */
+  action?: 'drop' | 'pass';
+  /** Read the stamped streams, from zero. */
+  stamps?: boolean;
+  /** Count frames only: the cheapest counter. */
+  countOnly?: boolean;
+}
+
+/** `xdperf recv` on the interface with `flag`, as a user types it. */
+function recvCommand(ifname: string, netns: string | undefined, flag: string): string {
+  return `xdperf recv --dev ${ifname}${netns === undefined ? '' : ` --netns ${netns}`} ${flag}`;
+}
+
+/**
+ * Why the counter pinned on the interface cannot serve `use`, or undefined when it can: it reads
+ * no stamps that `use` asks for, or it reads stamps where `use` asks for the cheapest counter.
+ */
+function pinnedMismatch(counter: Counter, ifname: string, netns: string | undefined, use: RxUse): string | undefined {
+  const where = `interface ${ifname}${netns === undefined ? '' : ` in netns ${netns}`}`;
+  const unpin = `remove it with '${recvCommand(ifname, netns, '--unpin')}'`;
+  if (use.stamps && counter.countOnly) {
+    return `${where}: the pinned counter counts frames only (pinned with --count-only) and reads no stamps: ${unpin} and pin one without --count-only, or go without --stamp`;
+  }
+  if (use.stamps && !counter.tracksStamps) {
+    return `${where}: the pinned counter reads no stamps (an older xdperf pinned it): ${unpin} and pin it again ('${recvCommand(ifname, netns, '--pin')}')`;
+  }
+  if (use.countOnly && !counter.countOnly) {
+    return `${where}: the pinned counter reads stamps, so it is not count-only: ${unpin} and pin one with --count-only, or go without --count-only`;
+  }
+  return undefined;
+}
+
 export class RxCounter {
   private constructor(
     private readonly counter: Counter,
@@ -31,9 +67,9 @@ export class RxCounter {
     private readonly owned: boolean,
   ) {}
 
-  /** Attaches a counter that outlives this process, pinned where `open` finds it. */
-  static pin(ifname: string, netns: string | undefined, action: 'drop' | 'pass'): string | null {
-    return nativeCore().attachCounter(ifname, { action, netns, pinDir: counterPinDir(ifname, netns) }).mode;
+  /** Attaches a counter that outlives this process, pinned where `open` finds it; its mode. */
+  static pin(ifname: string, netns: string | undefined, action: 'drop' | 'pass', countOnly = false): string | null {
+    return nativeCore().attachCounter(ifname, { action, netns, pinDir: counterPinDir(ifname, netns), stamps: !countOnly }).mode;
   }
 
   /** Removes a pinned counter (detaching it); false when there was none. */
@@ -42,22 +78,32 @@ export class RxCounter {
   }
 
   /**
-   * With `stamps`, the stamped streams' state starts from zero: a pinned counter serves run after
-   * run, and each run numbers its streams' packets from 0.
+   * With `use.stamps`, the stamped streams' state starts from zero: a pinned counter serves run
+   * after run, and each run numbers its streams' packets from 0. A pinned counter that cannot
+   * serve `use` (count-only where stamps are asked for, or the reverse) is an error naming the
+   * interface and what to do.
    */
-  static open(ifname: string, netns: string | undefined, action: 'drop' | 'pass' = ACTION, stamps = false): RxCounter {
+  static open(ifname: string, netns: string | undefined, use: RxUse = {}): RxCounter {
+    if (use.stamps && use.countOnly) throw new Error('RxCounter.open: a count-only counter reads no stamps');
     const pinned = counterPinDir(ifname, netns);
     const isPinned = existsSync(pinned);
     const counter = isPinned
       ? nativeCore().openPinnedCounter(pinned)
-      : nativeCore().attachCounter(ifname, { action, netns });
-    if (stamps) counter.resetStamps();
+      : nativeCore().attachCounter(ifname, { action: use.action ?? ACTION, netns, stamps: !use.countOnly });
+    const mismatch = isPinned ? pinnedMismatch(counter, ifname, netns, use) : undefined;
+    if (mismatch !== undefined) throw new XdperfError(mismatch);
+    if (use.stamps) counter.resetStamps();
     return new RxCounter(counter, counter.counts(), !isPinned);
   }
 
   /** How the program runs: 'native', 'generic', or null when a pinned link is gone. */
   get mode(): string | null {
     return this.counter.mode;
+  }
+
+  /** Whether the counter counts frames only (and reads no stamps). */
+  get countOnly(): boolean {
+    return this.counter.countOnly;
   }
 
   /** Received since open. */
