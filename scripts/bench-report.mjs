@@ -374,20 +374,23 @@ function report(rawPath, outDir, metaJson) {
   md.push('## Stamps (1 queue, CPU 0, 64 B)', '');
   const STAMP_TARGET = 0.9;
   const stampEngines = flowEngines;
-  const stampSum = {}; // "tool/stamped" -> summarize() + the rows
+  const RECEIVERS = [['count-only', 'count-only (`recv --count-only`)'], ['stamps', 'stamp-tracking']];
+  const stampSum = {}; // "tool/stamped/receiver" -> summarize() + the rows
   for (const [tool] of stampEngines) {
-    for (const stamped of [false, true]) {
-      const rows = raw.filter((r) => r.kind === 'stamp' && r.tool === tool && r.stamped === stamped);
-      stampSum[`${tool}/${stamped}`] = { ...summarize(rows), rows };
+    for (const [receiver] of RECEIVERS) {
+      for (const stamped of [false, true]) {
+        const rows = raw.filter((r) => r.kind === 'stamp' && r.tool === tool && r.stamped === stamped && r.receiver === receiver);
+        stampSum[`${tool}/${stamped}/${receiver}`] = { ...summarize(rows), rows };
+      }
     }
   }
-  // stamped / unstamped: of the medians, and run by run (neighbours in the same rep)
-  const stampRatio = (tool) => neighbourRatio(stampSum[`${tool}/false`], stampSum[`${tool}/true`]);
-  // the receiver keeps up: every stamped max-rate run exact (no loss, duplicate or veth drop)
+  // stamped / unstamped on one receiver: of the medians, and run by run (neighbours in the same rep)
+  const stampRatio = (tool, receiver) => neighbourRatio(stampSum[`${tool}/false/${receiver}`], stampSum[`${tool}/true/${receiver}`]);
+  // the receiver keeps up: every stamped max-rate run read by the stamp-tracking receiver exact
   const keepsUp = (tool) => {
-    const rows = stampSum[`${tool}/true`].rows.filter((r) => !r.error);
+    const rows = stampSum[`${tool}/true/stamps`].rows.filter((r) => !r.error);
     if (rows.length === 0) return null;
-    const drops = raw.filter((r) => r.kind === 'stamp_drops' && r.tool === tool && r.stamped === true);
+    const drops = raw.filter((r) => r.kind === 'stamp_drops' && r.tool === tool && r.stamped === true && r.receiver === 'stamps');
     const runs = rows.map((r) => ({
       rep: r.rep, sent: r.sent_packets, stamped: r.rx_stamped, lost: r.rx_lost, duplicated: r.rx_duplicated,
       tx_errors: r.tx_errors, veth_drops: drops.find((d) => d.rep === r.rep)?.veth_drops ?? null,
@@ -401,23 +404,30 @@ function report(rawPath, outDir, metaJson) {
   if (stampRuns.length === 0) {
     md.push('Not measured in this run.', '');
   } else {
-    md.push('| engine | frames | received Mpps, median (min–max) | stamped / unstamped, of medians (each run) | target | receiver exact (sent = stamped received, 0 lost, 0 duplicated, 0 drops) | runs ok |');
-    md.push('|---|---|---|---|---|---|---|');
+    md.push('| engine | receiver | frames | received Mpps, median (min–max) | stamped / unstamped, of medians (each run) | target | receiver exact (sent = stamped received, 0 lost, 0 duplicated, 0 drops) | runs ok |');
+    md.push('|---|---|---|---|---|---|---|---|');
     for (const [tool, name] of stampEngines) {
-      for (const stamped of [false, true]) {
-        const s = stampSum[`${tool}/${stamped}`];
-        const r = stamped ? stampRatio(tool) : null;
-        const k = stamped ? keepsUp(tool) : null;
-        const met = r === null ? null : r.ratio >= STAMP_TARGET;
-        out.stamps.push({ tool, engine: engineOf[tool], stamped, ...s, rows: undefined, ratio: r?.ratio ?? null, ratio_runs: r?.runs ?? [], target: stamped ? STAMP_TARGET : null, met, receiver: k });
-        md.push(`| ${stamped ? '' : name} | ${stamped ? '--stamp' : 'unstamped'} | ${s.ok ? `**${mpps(s.rx_median)}** (${mpps(s.rx_min)}–${mpps(s.rx_max)})` : failedCell(s)} | ` +
-          `${!stamped ? '1 (the reference)' : r === null ? 'n/a' : `**${r.ratio.toFixed(3)}×** (${r.runs.map((v) => v.toFixed(3)).join(', ')})`} | ` +
-          `${stamped ? `≥ ${STAMP_TARGET}×: ${met === null ? 'not measured' : met ? 'met' : '**not met**'}` : ''} | ` +
-          `${k === null ? '' : `${k.exact ? 'yes' : '**no**'}: ${k.runs.map((x) => `sent ${x.sent}, stamped ${x.stamped}, lost ${x.lost}, dup ${x.duplicated}, tx errors ${x.tx_errors}, veth drops ${x.veth_drops}`).join('; ')}`} | ${okCell(s)} |`);
+      for (const [receiver, receiverName] of RECEIVERS) {
+        for (const stamped of [false, true]) {
+          const s = stampSum[`${tool}/${stamped}/${receiver}`];
+          const r = stamped ? stampRatio(tool, receiver) : null;
+          const k = stamped && receiver === 'stamps' ? keepsUp(tool) : null;
+          const want = stamped && receiver === 'count-only' ? STAMP_TARGET : null;
+          const met = want === null || r === null ? null : r.ratio >= want;
+          out.stamps.push({ tool, engine: engineOf[tool], receiver, stamped, ...s, rows: undefined, ratio: r?.ratio ?? null, ratio_runs: r?.runs ?? [], target: want, met, receiver_exact: k });
+          md.push(`| ${stamped || receiver !== 'count-only' ? '' : name} | ${stamped ? '' : receiverName} | ${stamped ? '--stamp' : 'unstamped'} | ` +
+            `${s.ok ? `**${mpps(s.rx_median)}** (${mpps(s.rx_min)}–${mpps(s.rx_max)})` : failedCell(s)} | ` +
+            `${!stamped ? '1 (the reference)' : r === null ? 'n/a' : `**${r.ratio.toFixed(3)}×** (${r.runs.map((v) => v.toFixed(3)).join(', ')})`} | ` +
+            `${want === null ? '' : `≥ ${want}×: ${met === null ? 'not measured' : met ? 'met' : '**not met**'}`} | ` +
+            `${k === null ? '' : `${k.exact ? 'yes' : '**no**'}: ${k.runs.map((x) => `sent ${x.sent}, stamped ${x.stamped}, lost ${x.lost}, dup ${x.duplicated}, tx errors ${x.tx_errors}, veth drops ${x.veth_drops}`).join('; ')}`} | ${okCell(s)} |`);
+        }
       }
     }
-    md.push('', '`xdperf run --plugin simpleudp --set payload_size=18 --engine E --queues 1 --cpus 0`, and with `--stamp --rx-dev xdperf1 --rx-netns xdperf-lab` for the stamped runs ' +
-      '(the receiver\'s stamp state read once a second and after the run). Unstamped and stamped runs of one run number follow each other. The veth drops are the sender\'s tx and the receiver\'s rx dropped counters over the run.', '');
+    md.push('', '`xdperf run --plugin simpleudp --set payload_size=18 --engine E --queues 1 --cpus 0`, with `--stamp` for the stamped runs. ' +
+      'On the veth lab the receiver\'s XDP program runs on the sending CPU, so the first pair of each engine has the lab\'s counter re-pinned count-only ' +
+      '(`xdperf recv --pin --count-only`): the senders\' own cost of stamping, which the target is about. The second pair has the stamp-tracking counter, ' +
+      'and its stamped runs read the streams (`--rx-dev`): the rate there is what sender and receiver together reach on one CPU, and the counts must be exact. ' +
+      'Unstamped and stamped runs of one run number follow each other. The veth drops are the sender\'s tx and the receiver\'s rx dropped counters over the run.', '');
     const us = (ns) => (ns === null || ns === undefined ? 'n/a' : `${(ns / 1000).toFixed(1)} µs`);
     md.push('| engine | stamped at | latency p50 (each run) | p99 (each run) | p99.9 | max | runs ok |', '|---|---|---|---|---|---|---|');
     for (const [tool, name] of stampEngines) {
@@ -496,9 +506,11 @@ function report(rawPath, outDir, metaJson) {
     }
   }
   for (const [tool, short] of [['xdperf-afxdp', 'AF_XDP'], ['xdperf-xdp', 'XDP engine']]) {
-    const r = stampRatio(tool);
-    const S = stampSum[`${tool}/true`], U = stampSum[`${tool}/false`];
-    target(`${short} 1 queue 64 B, --stamp ≥ ${STAMP_TARGET}× unstamped`, r === null ? 'n/a' : `${r.ratio.toFixed(3)}× (${mpps(S.rx_median)} vs ${mpps(U.rx_median)} Mpps)`,
+    const r = stampRatio(tool, 'count-only');
+    const S = stampSum[`${tool}/true/count-only`], U = stampSum[`${tool}/false/count-only`];
+    const both = stampRatio(tool, 'stamps');
+    target(`${short} 1 queue 64 B, --stamp ≥ ${STAMP_TARGET}× unstamped (count-only receiver)`, r === null ? 'n/a' :
+      `${r.ratio.toFixed(3)}× (${mpps(S.rx_median)} vs ${mpps(U.rx_median)} Mpps); with the stamp-tracking receiver on the same CPU ${both === null ? 'n/a' : `${both.ratio.toFixed(3)}×`}`,
       r === null ? null : r.ratio >= STAMP_TARGET);
   }
   const xk = keepsUp('xdperf-xdp');

@@ -271,13 +271,21 @@ flows_section() {
 }
 
 # --- stamps (functions; the section runs last, or alone with BENCH_ONLY=stamp) --------------
-# Stamped against unstamped at max rate, 60 B, 1 queue on CPU 0, afxdp and xdp, interleaved;
-# the stamped runs also read the receiver's stream state (--rx-dev), which must be exact: no
-# loss and no veth drops at the xdp engine's full stamped rate. Then the veth lab's latency
-# floor: paced stamped runs with nothing in the way.
+# Stamped against unstamped at max rate, 60 B, 1 queue on CPU 0, afxdp and xdp, interleaved,
+# twice: with the lab's counter re-pinned count-only (`recv --count-only`: on the veth lab the
+# receiver's XDP runs on the sender's CPU, so this is the senders' own cost, what the target
+# is about), then with the stamp-tracking counter, whose stamped runs also read the stream
+# state (--rx-dev), which must be exact: no loss and no veth drop at the xdp engine's full
+# stamped rate. Then the veth lab's latency floor: paced stamped runs with nothing in the way.
 STAMP_TOOLS=(xdperf-afxdp xdperf-xdp)
 STAMP_LATENCY_PPS=100000
 STAMP_RX=(--rx-dev "$RX_IF" --rx-netns "$NETNS")
+
+# repin_counter [--count-only]: the lab receiver's pinned counter replaced by one as given
+repin_counter() {
+	run_child /dev/null "${XDPERF[@]}" recv --dev "$RX_IF" --netns "$NETNS" --unpin || die "unpinning the lab's counter failed: $(tail -1 "$TMP/child.err")"
+	run_child /dev/null "${XDPERF[@]}" recv --dev "$RX_IF" --netns "$NETNS" --pin --action drop "$@" || die "pinning the lab's counter $* failed: $(tail -1 "$TMP/child.err")"
+}
 
 # veth_drops: frames the lab's veth pair dropped (the sender's tx, the receiver's rx)
 veth_drops() {
@@ -287,17 +295,24 @@ veth_drops() {
 	echo $((tx + rx))
 }
 
-# xdperf_stamp TOOL STAMPED REP: one max-rate run, 60 B, 1 queue on CPU 0, stamped (1) or not (0)
+# xdperf_stamp TOOL STAMPED RECEIVER REP: one max-rate run, 60 B, 1 queue on CPU 0, stamped
+# (1) or not (0), the lab's counter RECEIVER (count-only | stamps); stamped runs on the
+# stamp-tracking counter read it (--rx-dev)
 xdperf_stamp() {
-	local tool=$1 stamped=$2 rep=$3 before after
+	local tool=$1 stamped=$2 receiver=$3 rep=$4 before after flag=false
 	local extra=()
-	[ "$stamped" = 0 ] || extra=(--stamp "${STAMP_RX[@]}")
+	if [ "$stamped" = 1 ]; then
+		flag=true
+		extra=(--stamp)
+		[ "$receiver" = count-only ] || extra+=("${STAMP_RX[@]}")
+	fi
+	local meta="{\"kind\":\"stamp\",\"tool\":\"$tool\",\"stamped\":$flag,\"receiver\":\"$receiver\",\"rep\":$rep}"
 	xdperf_args 60
 	before=$(veth_drops)
-	measure "{\"kind\":\"stamp\",\"tool\":\"$tool\",\"stamped\":$([ "$stamped" = 1 ] && echo true || echo false),\"rep\":$rep}" --sent xdperf -- \
+	measure "$meta" --sent xdperf -- \
 		"${XDPERF[@]}" run "${XA[@]}" "${extra[@]}" --engine "${ENGINE_OF[$tool]}" --queues 1 --cpus 0 --duration "${DUR}s" --json
 	after=$(veth_drops)
-	emit "{\"kind\":\"stamp_drops\",\"tool\":\"$tool\",\"stamped\":$([ "$stamped" = 1 ] && echo true || echo false),\"rep\":$rep,\"veth_drops\":$((after - before))}"
+	emit "{\"kind\":\"stamp_drops\",\"tool\":\"$tool\",\"stamped\":$flag,\"receiver\":\"$receiver\",\"rep\":$rep,\"veth_drops\":$((after - before))}"
 }
 
 # xdperf_stamp_latency TOOL REP: a paced stamped run with nothing in the way: the lab's floor
@@ -309,13 +324,16 @@ xdperf_stamp_latency() {
 }
 
 stamp_section() {
-	local rep tool
-	log "$RUNS runs x (afxdp and xdp unstamped and stamped at max rate, then stamped at $STAMP_LATENCY_PPS pps), 1 queue, 64 B, $DUR s each"
+	local rep tool receiver
+	log "$RUNS runs x (afxdp and xdp unstamped and stamped at max rate, on a count-only and on the stamp-tracking receiver, then stamped at $STAMP_LATENCY_PPS pps), 1 queue, 64 B, $DUR s each"
 	for rep in $(seq "$RUNS"); do
 		lab_up 1
-		for tool in "${STAMP_TOOLS[@]}"; do
-			xdperf_stamp "$tool" 0 "$rep"
-			xdperf_stamp "$tool" 1 "$rep"
+		for receiver in count-only stamps; do
+			if [ "$receiver" = count-only ]; then repin_counter --count-only; else repin_counter; fi
+			for tool in "${STAMP_TOOLS[@]}"; do
+				xdperf_stamp "$tool" 0 "$receiver" "$rep"
+				xdperf_stamp "$tool" 1 "$receiver" "$rep"
+			done
 		done
 		for tool in "${STAMP_TOOLS[@]}"; do
 			xdperf_stamp_latency "$tool" "$rep"
