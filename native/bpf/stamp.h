@@ -17,8 +17,8 @@
  *
  * A payload that is not a stamp passes the check with probability 2^-32:
  * the check is a function of the other 14 bytes, so in random bytes it
- * matches by chance alone, and the mixing keeps structured payloads (all
- * zero, all ones, counters) from matching. 48-bit numbers do not wrap in
+ * matches by chance alone, and the multiplications keep structured
+ * payloads (all zero, all ones, counters) from matching. 48-bit numbers do not wrap in
  * a run: 2^48 packets is 32 days at 100 Mpps; 2^48 ns is 78 hours, and a
  * latency is taken modulo 2^48.
  */
@@ -32,18 +32,34 @@
 #define XDPERF_STAMP_CLOCK_TAI 0x8000
 #define XDPERF_STAMP_48_MASK 0xffffffffffffULL
 
-/* Mixes the stream word, seq and tx_ns into the check (the multipliers
- * are odd constants from splitmix64 and the golden ratio; the key keeps
- * an all-zero payload from checking). */
+/*
+ * The check: the high half of (seq + key(stream word)) * M, xor a mix of
+ * tx_ns, each part a multiplication (odd constants from splitmix64 and the
+ * golden ratio; the key's constant keeps an all-zero payload from
+ * checking). It is built so that a sender pays one multiplication a
+ * packet: the stream word's key is the same for a whole run of a
+ * template, and tx_ns changes once a clock reading.
+ */
+#define XDPERF_STAMP_CHECK_M 0x9e3779b97f4a7c15ULL
+
+static __always_inline __u64 xdperf_stamp_key(__u16 stream)
+{
+	return (__u64)stream * 0xd6e8feb86659fd93ULL ^ 0x7864706572660a11ULL;
+}
+
+static __always_inline __u32 xdperf_stamp_tx_mix(__u64 tx_ns)
+{
+	return ((tx_ns & XDPERF_STAMP_48_MASK) * 0xbf58476d1ce4e5b9ULL) >> 32;
+}
+
+static __always_inline __u32 xdperf_stamp_check_of(__u64 key, __u64 seq, __u32 tx_mix)
+{
+	return (((seq & XDPERF_STAMP_48_MASK) + key) * XDPERF_STAMP_CHECK_M) >> 32 ^ tx_mix;
+}
+
 static __always_inline __u32 xdperf_stamp_check(__u16 stream, __u64 seq, __u64 tx_ns)
 {
-	__u64 x = ((__u64)stream | (seq & XDPERF_STAMP_48_MASK) << 16) ^ 0x7864706572660a11ULL;
-
-	x *= 0x9e3779b97f4a7c15ULL;
-	x ^= tx_ns & XDPERF_STAMP_48_MASK;
-	x = (x ^ (x >> 32)) * 0xd6e8feb86659fd93ULL;
-	x ^= x >> 32;
-	return (__u32)x;
+	return xdperf_stamp_check_of(xdperf_stamp_key(stream), seq, xdperf_stamp_tx_mix(tx_ns));
 }
 
 /* The stamp's numbers are little-endian whatever the host's order. */
@@ -71,14 +87,24 @@ struct xdperf_stamp_site {
 	__u16 at;          /* frame offset of the stamp (even) */
 	__u16 l4_checksum; /* frame offset of the L4 checksum; 0 = none to keep */
 	__u8 l4_is_udp;    /* a computed 0 is sent as 0xffff */
-	/* 1: the L4 checksum the frame holds when the stamp is written is the
-	 * one of the template's own bytes at `at` (a patch wrote it), not of
-	 * the bytes the frame holds there; it is updated from template_sum. */
-	__u8 from_template;
+	/* How the L4 checksum is made right for the stamp (XDPERF_SUM_*). */
+	__u8 checksum_from;
 	__u8 pad[2];
-	/* The template's 18 bytes at `at`, summed as 16-bit words in the
-	 * host's byte order (not folded). */
-	__u32 template_sum;
+	/* XDPERF_SUM_TEMPLATE: the template's 18 bytes at `at`;
+	 * XDPERF_SUM_REST: every byte the checksum covers but the stamp's and
+	 * its own (pseudo header included), with the template's bytes; both
+	 * summed as 16-bit words in the host's byte order (not folded). */
+	__u32 sum;
 };
+
+/* Values of xdperf_stamp_site.checksum_from. */
+/* Updated (RFC 1624) from the bytes the frame holds where the stamp goes. */
+#define XDPERF_SUM_FRAME 0
+/* Updated from the template's bytes there: a patch has just written the
+ * checksum of the variant as rendered from the template. */
+#define XDPERF_SUM_TEMPLATE 1
+/* Computed whole from `sum` and the stamp: a template without fields,
+ * whose other covered bytes never change. */
+#define XDPERF_SUM_REST 2
 
 #endif

@@ -151,7 +151,8 @@ struct stamp_cursor {
 	__u32 call;       /* xdperf_live_meta.call of the call being run */
 	__u32 started;    /* 0 until the slot's first stamp */
 	__u32 reads_left; /* frames the last reading still serves */
-	__u32 pad;
+	__u32 tx_mix;     /* xdperf_stamp_tx_mix(tx_ns) */
+	__u64 key;        /* xdperf_stamp_key() of the call's stream word */
 	/* The call's template's site, copied at its first frame: a call is
 	 * one template, so its other frames look up nothing more. */
 	struct xdperf_stamp_site site;
@@ -603,11 +604,12 @@ static __always_inline __u64 stamp_sum(__u64 head, __u64 middle, __u16 tail)
 
 /*
  * Writes the stamp of the frame `meta` is in front of (the call's n-th of
- * its slot: seq = base + n) at its template's site, and updates the L4
- * checksum from the bytes there before (RFC 1624): the frame's own (a
- * recycled live frame holds an earlier stamp, a fresh one the template's
- * payload), or, where a patch has just written the checksum of the
- * variant as rendered from the template, the template's (from_template).
+ * its slot: seq = base + n) at its template's site, and makes the L4
+ * checksum right for it (see XDPERF_SUM_*): updated (RFC 1624) from the
+ * bytes there before — the frame's own (a recycled live frame holds an
+ * earlier stamp, a fresh one the template's payload) or, where a patch has
+ * just written the checksum of the variant as rendered from the template,
+ * the template's — or, for a template without fields, computed whole.
  */
 static __always_inline void write_stamp(struct xdp_md *ctx,
 					const struct xdperf_live_meta *meta)
@@ -616,11 +618,13 @@ static __always_inline void write_stamp(struct xdp_md *ctx,
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct xdperf_stamp_site *site;
 	struct stamp_cursor *cursor;
-	__u64 head, middle, seq, tx_ns, old = 0;
+	__u64 head, middle, seq, tx_ns, sum;
 	__u16 tail, word, updated, *checksum;
 	__u8 *at;
 	__u32 key;
 
+	word = stamp_clock == XDPERF_STAMP_TAI ? XDPERF_STAMP_CLOCK_TAI : 0;
+	word |= meta->template_index & XDPERF_STAMP_STREAM_MASK;
 	key = meta->slot;
 	cursor = bpf_map_lookup_elem(&xdperf_stamp_cursors, &key);
 	if (!cursor)
@@ -633,6 +637,7 @@ static __always_inline void write_stamp(struct xdp_md *ctx,
 		if (!site)
 			return;
 		cursor->site = *site;
+		cursor->key = xdperf_stamp_key(word);
 		cursor->started = 1;
 		cursor->call = meta->call;
 		cursor->reads_left = 0;
@@ -651,32 +656,38 @@ static __always_inline void write_stamp(struct xdp_md *ctx,
 	} else {
 		cursor->tx_ns = stamp_clock == XDPERF_STAMP_TAI ? bpf_ktime_get_tai_ns() :
 								 bpf_ktime_get_ns();
+		cursor->tx_mix = xdperf_stamp_tx_mix(cursor->tx_ns);
 		cursor->reads_left = stamp_clock_every - 1;
 	}
 	tx_ns = cursor->tx_ns;
-	word = stamp_clock == XDPERF_STAMP_TAI ? XDPERF_STAMP_CLOCK_TAI : 0;
-	word |= meta->template_index & XDPERF_STAMP_STREAM_MASK;
 	/* Bytes 0..8: check, stream word, seq's low 16 bits; 8..16: seq's
 	 * next 32 bits, tx_ns's low 32; 16..18: tx_ns's next 16. */
-	head = xdperf_le64(xdperf_stamp_check(word, seq, tx_ns) |
+	head = xdperf_le64(xdperf_stamp_check_of(cursor->key, seq, cursor->tx_mix) |
 			   (__u64)word << 32 | seq << 48);
 	middle = xdperf_le64((seq >> 16 & 0xffffffff) | tx_ns << 32);
 	tail = xdperf_le16(tx_ns >> 32);
 
-	if (site->l4_checksum)
-		old = site->from_template ?
-			      site->template_sum :
-			      stamp_sum(*(__u64 *)at, *(__u64 *)(at + 8), *(__u16 *)(at + 16));
-	*(__u64 *)at = head;
-	*(__u64 *)(at + 8) = middle;
-	*(__u16 *)(at + 16) = tail;
-	if (!site->l4_checksum)
+	if (!site->l4_checksum) {
+		*(__u64 *)at = head;
+		*(__u64 *)(at + 8) = middle;
+		*(__u16 *)(at + 16) = tail;
 		return;
+	}
 	checksum = checksum_field(data, data_end, site->l4_checksum);
 	if (!checksum)
 		return;
-	updated = updated_checksum(*checksum,
-				   STAMP_SUM_BIAS - old + stamp_sum(head, middle, tail));
+	if (site->checksum_from == XDPERF_SUM_REST) {
+		/* ~(rest + stamp), folded; the sum is never 0 (see updated_checksum). */
+		updated = updated_checksum(0xffff, site->sum + stamp_sum(head, middle, tail));
+	} else {
+		sum = site->checksum_from == XDPERF_SUM_TEMPLATE ?
+			      site->sum :
+			      stamp_sum(*(__u64 *)at, *(__u64 *)(at + 8), *(__u16 *)(at + 16));
+		updated = updated_checksum(*checksum, STAMP_SUM_BIAS - sum + stamp_sum(head, middle, tail));
+	}
+	*(__u64 *)at = head;
+	*(__u64 *)(at + 8) = middle;
+	*(__u16 *)(at + 16) = tail;
 	/* UDP sends a computed 0 as 0xffff (the same in either byte order);
 	 * a stamped ICMP message is never all zero. */
 	if (updated == 0 && site->l4_is_udp)

@@ -25,9 +25,22 @@ pub struct StampSiteValue {
     at: u16,
     l4_checksum: u16,
     l4_is_udp: u8,
-    from_template: u8,
+    checksum_from: u8,
     pad: [u8; 2],
-    template_sum: u32,
+    sum: u32,
+}
+
+/// How the program makes a template's L4 checksum right for its stamp
+/// (bpf/stamp.h's XDPERF_SUM_*), with the sum it takes, as
+/// [`template_sum`] adds bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumFrom {
+    /// Updated from the bytes the frame holds where the stamp goes.
+    Frame,
+    /// Updated from the template's bytes there (their sum).
+    Template(u32),
+    /// Computed whole from the sum of every other byte it covers.
+    Rest(u32),
 }
 
 const _: () = assert!(std::mem::size_of::<StampSiteValue>() == 12);
@@ -38,18 +51,20 @@ const _: () = assert!(std::mem::size_of::<StampSiteValue>() == 12);
 unsafe impl Pod for StampSiteValue {}
 
 impl StampSiteValue {
-    /// `site` as the program reads it; `template_sum` (the template's
-    /// bytes at the site as [`template_sum`] adds them) when the L4
-    /// checksum a frame holds before its stamp is written is the one of
-    /// those bytes, whatever bytes the frame holds there.
-    pub fn new(site: &StampSite, template_sum: Option<u32>) -> StampSiteValue {
+    /// `site` as the program reads it, its L4 checksum made right `from`.
+    pub fn new(site: &StampSite, from: ChecksumFrom) -> StampSiteValue {
+        let (checksum_from, sum) = match from {
+            ChecksumFrom::Frame => (0, 0),
+            ChecksumFrom::Template(sum) => (1, sum),
+            ChecksumFrom::Rest(sum) => (2, sum),
+        };
         StampSiteValue {
             at: site.at,
             l4_checksum: site.l4_checksum.unwrap_or(0),
             l4_is_udp: u8::from(site.l4_is_udp),
-            from_template: u8::from(template_sum.is_some()),
+            checksum_from,
             pad: [0; 2],
-            template_sum: template_sum.unwrap_or(0),
+            sum,
         }
     }
 }

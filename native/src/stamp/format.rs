@@ -57,15 +57,14 @@ pub struct Stamp {
     pub tx_ns: u64,
 }
 
-/// The check of bpf/stamp.h over the stream word, seq and tx_ns.
+/// The check of bpf/stamp.h over the stream word, seq and tx_ns: the high
+/// half of (seq + key(stream word)) * M, xor a mix of tx_ns, so a sender
+/// multiplies once a packet (see the header).
 #[inline]
 pub fn check(stream_word: u16, seq: u64, tx_ns: u64) -> u32 {
-    let mut x = (u64::from(stream_word) | (seq & MASK_48) << 16) ^ CHECK_KEY;
-    x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    x ^= tx_ns & MASK_48;
-    x = (x ^ (x >> 32)).wrapping_mul(0xd6e8_feb8_6659_fd93);
-    x ^= x >> 32;
-    x as u32
+    let key = u64::from(stream_word).wrapping_mul(0xd6e8_feb8_6659_fd93) ^ CHECK_KEY;
+    let tx_mix = ((tx_ns & MASK_48).wrapping_mul(0xbf58_476d_1ce4_e5b9) >> 32) as u32;
+    (((seq & MASK_48).wrapping_add(key)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32 ^ tx_mix
 }
 
 impl Stamp {

@@ -365,7 +365,7 @@ fn load_object(
     fill_field_maps(&mut ebpf, programs, subject)?;
     write_patches(&ebpf, programs, frames, patches, subject)?;
     if let Some(stamping) = stamping {
-        let sites = stamps::site_values(&stamping.sites, frames, patches);
+        let sites = stamps::site_values(&stamping.sites, programs, frames, patches);
         fill_stamp_sites(&mut ebpf, &sites, subject)?;
     }
     load_xdp(&mut ebpf, PROGRAM, subject)?;

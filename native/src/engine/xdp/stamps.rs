@@ -7,6 +7,9 @@
 //! patch that holds the L4 checksum writes the one the core rendered for
 //! the variant, with the template's payload where the stamp goes — so the
 //! update starts from the template's bytes there, whatever the frame holds.
+//! A template without fields has every other byte the checksum covers
+//! fixed, so its checksum is computed whole from their sum and the stamp's,
+//! with no look at what the frame held.
 //!
 //! The one case neither covers — a patch that writes part of the stamp's
 //! bytes but not the L4 checksum, leaving a checksum made for bytes the
@@ -14,8 +17,10 @@
 
 use std::ops::Range;
 
+use crate::fields::headers::FrameChecksums;
+use crate::fields::FieldProgram;
 use crate::kernel::field_maps::PatchPlacement;
-use crate::kernel::stamp_maps::{template_sum, StampSiteValue};
+use crate::kernel::stamp_maps::{template_sum, ChecksumFrom, StampSiteValue};
 use crate::stamp::{StampSite, STAMP_LEN};
 
 fn stamp_bytes(site: &StampSite) -> Range<usize> {
@@ -40,24 +45,47 @@ pub fn patches_fit(span: &Range<usize>, site: &StampSite) -> bool {
     !overlaps || site.l4_checksum.is_none() || holds_l4_checksum(span, site)
 }
 
+/// The sum, as [`template_sum`] adds bytes, of everything the L4 checksum
+/// of `frame` covers (pseudo header included) but the stamp at `site` and
+/// the checksum itself: what the checksum is computed from, with the
+/// stamp's bytes.
+fn rest_sum(frame: &[u8], site: &StampSite) -> u32 {
+    let mut rest = frame.to_vec();
+    rest[stamp_bytes(site)].fill(0);
+    FrameChecksums::find(frame).recompute(&mut rest);
+    let at = usize::from(site.l4_checksum.expect("a site with an L4 checksum"));
+    // The checksum is the complement of the covered words' sum (a UDP 0
+    // sent as 0xffff stands for a sum of 0xffff, the same modulo 0xffff).
+    let sum = !u16::from_be_bytes([rest[at], rest[at + 1]]);
+    template_sum(&sum.to_be_bytes())
+}
+
 /// Each template's stamp site as the program reads it, from `sites`, the
-/// templates' `frames` (as the program gets them) and where `placements`
-/// put their patches (one each, as from place_patches with these sites).
+/// templates' `programs`, their `frames` (as the program gets them) and
+/// where `placements` put their patches (one each, as from place_patches
+/// with these sites).
 pub fn site_values(
     sites: &[StampSite],
+    programs: &[FieldProgram],
     frames: &[Vec<u8>],
     placements: &[Option<PatchPlacement>],
 ) -> Vec<StampSiteValue> {
     sites
         .iter()
+        .zip(programs)
         .zip(frames)
         .zip(placements)
-        .map(|((site, frame), placement)| {
-            let from_template = placement.is_some_and(|p| holds_l4_checksum(&p.span(), site));
-            StampSiteValue::new(
-                site,
-                from_template.then(|| template_sum(&frame[stamp_bytes(site)])),
-            )
+        .map(|(((site, program), frame), placement)| {
+            let from = if site.l4_checksum.is_none() {
+                ChecksumFrom::Frame
+            } else if program.is_empty() {
+                ChecksumFrom::Rest(rest_sum(frame, site))
+            } else if placement.is_some_and(|p| holds_l4_checksum(&p.span(), site)) {
+                ChecksumFrom::Template(template_sum(&frame[stamp_bytes(site)]))
+            } else {
+                ChecksumFrom::Frame
+            };
+            StampSiteValue::new(site, from)
         })
         .collect()
 }
