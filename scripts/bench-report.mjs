@@ -105,7 +105,7 @@ function report(rawPath, outDir, metaJson) {
   md.push(`${meta.date} · kernel ${meta.kernel} · ${meta.cpus} CPUs (${meta.cpu_model}) · xdperf ${meta.xdperf} · node ${meta.node}` +
     (meta.only ? '' : ` · ${meta.trafgen}` + (meta.xdp_trafficgen ? ` · ${meta.xdp_trafficgen}` : '')), '');
   if (meta.only) md.push(`Only the ${meta.only} section ran (BENCH_ONLY=${meta.only}).`, '');
-  md.push(`Veth lab, receive counted by an XDP program on the far end (inline mode: the receiver's XDP runs as softirq on the sending CPU). ` +
+  md.push(`Veth lab, receive counted by an XDP program on the far end, count-only (\`xdperf recv --pin --count-only\`, as the anchors' lab counts; inline mode: the receiver's XDP runs as softirq on the sending CPU). ` +
     `Each max-rate run lasts ${D} s; received rates are taken over the window [1 s, ${D - 0.5} s] after the sender started; runs per case: ${meta.runs}, interleaved.`, '');
 
   // which sections ran: BENCH_ONLY=flows runs only the flows and IMIX section

@@ -141,11 +141,15 @@ idle_wait() {
 	done
 }
 
+# lab_up QUEUES: the lab, its receiver's counter re-pinned count-only: the senders are measured
+# against the receiver the anchors' lab has (a counter and nothing more), since on a veth the
+# receiver's XDP program runs on the sending CPU and a stamp-reading one costs it ~11 ns a frame
 lab_up() {
 	# lab.sh up would replace a lab someone else brought up meanwhile
 	if ip netns list | grep -qE "^$NETNS( |\$)"; then die "netns $NETNS appeared while the benchmark ran: someone else is using this lab"; fi
 	OUR_LAB=1 # from here on cleanup takes it down, even if up is interrupted halfway
 	scripts/lab.sh up "$1" >"$TMP/lab.log" 2>&1 || { cat "$TMP/lab.log" >&2; die "scripts/lab.sh up $1 failed"; }
+	repin_counter --count-only
 }
 lab_down() {
 	scripts/lab.sh down >/dev/null
@@ -328,8 +332,9 @@ stamp_section() {
 	log "$RUNS runs x (afxdp and xdp unstamped and stamped at max rate, on a count-only and on the stamp-tracking receiver, then stamped at $STAMP_LATENCY_PPS pps), 1 queue, 64 B, $DUR s each"
 	for rep in $(seq "$RUNS"); do
 		lab_up 1
+		# lab_up pinned a count-only counter
 		for receiver in count-only stamps; do
-			if [ "$receiver" = count-only ]; then repin_counter --count-only; else repin_counter; fi
+			[ "$receiver" = count-only ] || repin_counter
 			for tool in "${STAMP_TOOLS[@]}"; do
 				xdperf_stamp "$tool" 0 "$receiver" "$rep"
 				xdperf_stamp "$tool" 1 "$receiver" "$rep"
