@@ -411,6 +411,12 @@ export interface TxRequest {
    * from this clock.
    */
   stamp?: 'monotonic' | 'tai'
+  /**
+   * Send the first packet no earlier than this wall-clock time, in ms
+   * since the Unix epoch (fractions for µs), and as soon after as the
+   * threads can; at most a day ahead.
+   */
+  startAtUnixMs?: number
 }
 
 /** Transmit totals over all queues. */
@@ -454,6 +460,12 @@ export interface TxStats {
   /** Packets per template, in template order. */
   perTemplate: Array<number>
   running: boolean
+  /**
+   * When the last thread began sending, in ns after the session's start
+   * (with `startAtUnixMs`, after that instant: the start's skew); null
+   * while a thread has still to begin.
+   */
+  beganNs: number | null
 }
 
 /** The other end of a veth. */

@@ -353,10 +353,14 @@ pub struct TxRequest {
     /// from this clock.
     #[napi(ts_type = "'monotonic' | 'tai'")]
     pub stamp: Option<String>,
+    /// Send the first packet no earlier than this wall-clock time, in ms
+    /// since the Unix epoch (fractions for µs), and as soon after as the
+    /// threads can; at most a day ahead.
+    pub start_at_unix_ms: Option<f64>,
 }
 
 /// Transmit totals over all queues.
-#[napi(object)]
+#[napi(object, use_nullable = true)]
 pub struct TxStats {
     pub elapsed_ns: f64,
     /// Frames handed to the kernel: afxdp descriptors in the TX rings, xdp
@@ -387,6 +391,10 @@ pub struct TxStats {
     /// Packets per template, in template order.
     pub per_template: Vec<f64>,
     pub running: bool,
+    /// When the last thread began sending, in ns after the session's start
+    /// (with `startAtUnixMs`, after that instant: the start's skew); null
+    /// while a thread has still to begin.
+    pub began_ns: Option<f64>,
 }
 
 impl From<stats::TxStats> for TxStats {
@@ -404,6 +412,7 @@ impl From<stats::TxStats> for TxStats {
             most_behind_ns: s.lag.most_ns as f64,
             per_template: s.per_template.into_iter().map(|c| c as f64).collect(),
             running: s.running,
+            began_ns: s.began_ns.map(|ns| ns as f64),
         }
     }
 }
@@ -438,6 +447,7 @@ pub fn start_tx(request: TxRequest) -> Result<TxSession> {
         bps: request.bps,
         count: request.count,
         duration_ms: request.duration_ms,
+        start_at_unix_ms: request.start_at_unix_ms,
         stamp: match request.stamp.as_deref() {
             None => None,
             Some(name) => Some(stamp::StampClock::from_name(name).ok_or_else(|| {

@@ -1,6 +1,8 @@
 //! The transmit plan as the controller sends it, and its validation against
 //! the device into what the engine runs.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use crate::engine::afxdp::frames::MAX_UMEM_FRAME_SIZE;
 use crate::error::{Error, ErrorKind, Result, Setting};
 use crate::fields::{FieldProgram, FieldSpec, MAX_LIST_VALUES};
@@ -81,7 +83,13 @@ pub struct PlanRequest {
     pub duration_ms: Option<f64>,
     /// Stamp every frame, its transmit time read from this clock.
     pub stamp: Option<StampClock>,
+    /// Send the first packet no earlier than this wall-clock time, in ms
+    /// since the Unix epoch (fractions: µs).
+    pub start_at_unix_ms: Option<f64>,
 }
+
+/// The furthest ahead `--start-at` may be.
+const MAX_START_AHEAD: Duration = Duration::from_secs(24 * 3600);
 
 /// Most templates a stamped run takes: one stream each, as many as the
 /// receiver keeps a sequence window and a latency histogram for.
@@ -125,6 +133,8 @@ pub struct TxPlan {
     /// When to stop sending, from the session's start.
     pub deadline_ns: Option<u64>,
     pub stamping: Option<Stamping>,
+    /// The wall-clock instant to begin sending at (`--start-at`).
+    pub start_at: Option<SystemTime>,
 }
 
 impl TxPlan {
@@ -252,11 +262,16 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         ),
         (None, None) => (None, duration_ns),
     };
+    let start_at = match request.start_at_unix_ms {
+        Some(ms) => Some(start_instant(ms)?),
+        None => None,
+    };
     let stamping = match request.stamp {
         Some(clock) => Some(stamping(clock, &frames, &programs)?),
         None => None,
     };
     Ok(TxPlan {
+        start_at,
         stamping,
         engine,
         ifname: device.name.clone(),
@@ -273,6 +288,36 @@ pub fn validate(request: PlanRequest, device: &DeviceInfo) -> Result<TxPlan> {
         count,
         deadline_ns,
     })
+}
+
+/// `--start-at`'s instant from ms since the epoch: still to come, and
+/// within a day.
+fn start_instant(unix_ms: f64) -> Result<SystemTime> {
+    let when = |ms: f64| format!("{:.3} s since the epoch", ms / 1000.0);
+    if !(unix_ms.is_finite() && unix_ms > 0.0) {
+        return Err(Error::invalid(format!(
+            "--start-at: {unix_ms} ms since the epoch is not a time"
+        )));
+    }
+    let at = UNIX_EPOCH + Duration::from_nanos((unix_ms * 1e6).round() as u64);
+    let now = SystemTime::now();
+    match at.duration_since(now) {
+        Err(_) => Err(Error::invalid(format!(
+            "--start-at: {} has passed (now {})",
+            when(unix_ms),
+            when(
+                now.duration_since(UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_secs_f64()
+                    * 1000.0
+            )
+        ))),
+        Ok(ahead) if ahead > MAX_START_AHEAD => Err(Error::invalid(format!(
+            "--start-at: {} is more than a day ahead",
+            when(unix_ms)
+        ))),
+        Ok(_) => Ok(at),
+    }
 }
 
 /// Each template's stamp site, or the one-line reason a template has none.
@@ -536,7 +581,32 @@ mod tests {
             count: Some(1000.0),
             duration_ms: None,
             stamp: None,
+            start_at_unix_ms: None,
         }
+    }
+
+    #[test]
+    fn a_start_in_the_past_or_over_a_day_ahead_is_refused() {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+            * 1000.0;
+        let mut request = request();
+        request.start_at_unix_ms = Some(now_ms + 60_000.0);
+        assert!(validate(request.clone(), &veth(1))
+            .unwrap()
+            .start_at
+            .is_some());
+        request.start_at_unix_ms = Some(now_ms - 1_000.0);
+        let past = validate(request.clone(), &veth(1)).unwrap_err().message;
+        assert!(
+            past.starts_with("--start-at: ") && past.contains(" has passed (now "),
+            "{past}"
+        );
+        request.start_at_unix_ms = Some(now_ms + 25.0 * 3600.0 * 1000.0);
+        let far = validate(request, &veth(1)).unwrap_err().message;
+        assert!(far.ends_with(" is more than a day ahead"), "{far}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::engine::{self, LoopContext, ThreadSender, TxEngine};
 use crate::error::{Error, ErrorKind, Result};
@@ -81,9 +81,10 @@ impl TxSession {
                 return Err(err);
             }
         };
+        // The threads wait for the start, so a stop still ends them at once.
         shared
             .start
-            .set(Instant::now())
+            .set(start_instant(shared.plan.start_at))
             .expect("the start is set once, here");
         for go in &ready.go {
             // A thread that has already exited cannot be started; its join reports it.
@@ -399,6 +400,9 @@ fn transmit_thread(
     }
     let start = *shared.start.get().expect("set before the go signal");
     let clock = MonotonicClock::new(start);
+    wait_for_start(start, &shared.stop);
+    counters.began_ns.store(clock.now_ns(), Ordering::Relaxed);
+    counters.began.store(true, Ordering::Relaxed);
     let end = sender.run(LoopContext {
         plan: &shared.plan,
         schedule: &shared.schedule,
@@ -414,6 +418,36 @@ fn transmit_thread(
     // waits for RCU grace periods) is no sending time.
     shared.engine.thread_ended();
     end
+}
+
+/// The session's start on the monotonic clock: now, or the wall-clock
+/// instant `--start-at` asked for, as far ahead of now as that is.
+fn start_instant(start_at: Option<SystemTime>) -> Instant {
+    let now = Instant::now();
+    match start_at.and_then(|at| at.duration_since(SystemTime::now()).ok()) {
+        Some(ahead) => now + ahead,
+        None => now,
+    }
+}
+
+/// Sleeps until shortly before `start`, then spins to it, so the first
+/// packet leaves no earlier and as soon after as a spin can tell; a stop
+/// ends the wait within a sleep.
+fn wait_for_start(start: Instant, stop: &AtomicBool) {
+    const SPIN: Duration = Duration::from_micros(200);
+    const SLEEP_AT_MOST: Duration = Duration::from_millis(20);
+    loop {
+        let now = Instant::now();
+        if now >= start || stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let left = start - now;
+        if left > SPIN {
+            std::thread::sleep((left - SPIN).min(SLEEP_AT_MOST));
+        } else {
+            std::hint::spin_loop();
+        }
+    }
 }
 
 /// Thread `index`'s view of the session's limits: its pacer (its share of

@@ -36,6 +36,10 @@ pub struct QueueCounters {
     pub most_behind_ns: AtomicU64,
     /// Nanoseconds from the session start to the thread's end.
     pub finished_ns: AtomicU64,
+    /// Nanoseconds from the session start (the instant asked for with
+    /// `--start-at`) to when the thread began sending; valid once `began`.
+    pub began_ns: AtomicU64,
+    pub began: AtomicBool,
     pub running: AtomicBool,
     /// Packets per template, when the thread counts them (else empty).
     pub per_template: Box<[AtomicU64]>,
@@ -106,6 +110,9 @@ pub struct TxStats {
     pub lag: Lag,
     pub per_template: Vec<u64>,
     pub running: bool,
+    /// When the last thread began sending, in ns after the session start;
+    /// None while a thread has still to begin.
+    pub began_ns: Option<u64>,
 }
 
 /// Sums the threads' counters. A thread that does not count per template
@@ -129,6 +136,7 @@ pub fn sum(
         lag: Lag::default(),
         per_template: vec![0; schedule.template_count()],
         running: false,
+        began_ns: Some(0),
     };
     for thread in counters {
         let packets = thread.packets.load(Ordering::Relaxed);
@@ -150,6 +158,10 @@ pub fn sum(
                 *count += counted.load(Ordering::Relaxed);
             }
         }
+        stats.began_ns = match (stats.began_ns, thread.began.load(Ordering::Relaxed)) {
+            (Some(latest), true) => Some(latest.max(thread.began_ns.load(Ordering::Relaxed))),
+            _ => None,
+        };
         if thread.running.load(Ordering::Relaxed) {
             stats.running = true;
         } else {
