@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseStartAt } from '../src/config/option-values.js';
 import { parseCount, parseDurationMs, parseSizeBytes } from '../src/units.js';
 
 test('counts take decimal suffixes', () => {
@@ -45,6 +46,14 @@ test('numbers too large to be exact are refused, never Infinity', () => {
   assert.throws(() => parseCount('99999999999999999999'), /is too large/);
   assert.throws(() => parseSizeBytes('1' + '0'.repeat(400) + 'g'), /is too large/);
   assert.throws(() => parseDurationMs(Infinity), /not a duration/);
+});
+
+test('--start-at reads RFC 3339 with its zone (fractions of a second kept) and +DURATION from now', () => {
+  assert.is(parseStartAt('2026-11-29T06:30:00Z'), Date.UTC(2026, 10, 29, 6, 30, 0));
+  assert.is(parseStartAt('2026-11-29T07:30:00.250375+01:00'), Date.UTC(2026, 10, 29, 6, 30, 0) + 250.375);
+  assert.is(parseStartAt('+5s', () => 1_000), 6_000);
+  assert.is(parseStartAt('+250ms', () => 1_000), 1_250);
+  for (const bad of ['2026-11-29T06:30:00', '2026-11-29', 'now', '+soon']) assert.throws(() => parseStartAt(bad), RangeError, bad);
 });
 
 test.run();

@@ -58,6 +58,9 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const request = run.engine === 'auto' && run.xdpModeGiven && run.xdpMode !== 'auto' ? 'afxdp' : run.engine;
   const choice = pickEngine(request, dev, native, nativeMissing);
   if (request !== run.engine) choice.reason = `--xdp-mode ${run.xdpMode} asks for AF_XDP`;
+  if (run.startAt !== undefined && choice.engine === 'raw') {
+    throw new UsageError(`--start-at: the raw engine (${choice.reason}) paces in JavaScript and cannot start on time; use --engine afxdp, xdp or packet`);
+  }
   if (run.stamp && choice.engine === 'raw') {
     throw new UsageError(`--stamp: the raw engine (${choice.reason}) cannot stamp frames; use --engine afxdp, xdp or packet`);
   }
@@ -99,6 +102,21 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     throw error;
   }
 
+  let signalled = false;
+  const onSignal = (): void => {
+    signalled = true;
+    session.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stopListeningForClosedOutput = onOutputClosed(() => session.stop());
+  if (outputClosed()) session.stop();
+  // Whatever ends the process mid-run (an uncaught error included) stops the transmit threads
+  // first: the process could not exit while they run.
+  const stopOnExit = (): void => session.stop();
+  process.once('exit', stopOnExit);
+  // With --start-at, the start is reported once it happened, with how close it came.
+  const start = run.startAt === undefined ? {} : await startedAt(session, run.startAt);
   reporter.start({
     plugin: plugin.name,
     device: device.name,
@@ -113,21 +131,9 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     targetBps: run.bps,
     count: run.count,
     durationMs: run.durationMs,
+    ...start,
   });
 
-  let signalled = false;
-  const onSignal = (): void => {
-    signalled = true;
-    session.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const stopListeningForClosedOutput = onOutputClosed(() => session.stop());
-  if (outputClosed()) session.stop();
-  // Whatever ends the process mid-run (an uncaught error included) stops the transmit threads
-  // first: the process could not exit while they run.
-  const stopOnExit = (): void => session.stop();
-  process.once('exit', stopOnExit);
   let previous: TxStats = session.stats();
   let previousCounted = rx?.counts();
   const timer = setInterval(() => {
@@ -288,5 +294,20 @@ function startEngine(
     count: run.count,
     durationMs: run.durationMs,
     stamp: run.stamp ? run.stampClock : undefined,
+    startAtUnixMs: run.startAt,
   });
+}
+
+/**
+ * Waits (without blocking signals) until every transmit thread began at the `--start-at`
+ * instant; the instant, when the first packet could leave, and the skew between them.
+ */
+async function startedAt(session: TxEngineSession, atMs: number): Promise<{ startAt: string; firstPacketAt: string; startSkewNs: number }> {
+  let beganNs: number | null | undefined;
+  while ((beganNs = session.stats().beganNs) === null && session.stats().running) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(50, atMs - Date.now()))));
+  }
+  const skewNs = beganNs ?? 0;
+  const iso = (ms: number): string => new Date(Math.floor(ms)).toISOString().replace('Z', `${String(Math.round((ms % 1) * 1000)).padStart(3, '0')}Z`);
+  return { startAt: iso(atMs), firstPacketAt: iso(atMs + skewNs / 1e6), startSkewNs: skewNs };
 }

@@ -205,3 +205,22 @@ export const pluginConfig: ValueType<PluginConfig> = {
   fromProfile: (value) => value as PluginConfig,
   combine: (fromFlag, fromProfile) => ({ ...fromProfile, ...fromFlag }),
 };
+
+/** RFC 3339 with a zone: 2026-11-29T06:30:00Z, 2026-11-29T07:30:00.250+01:00. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * `--start-at`: an RFC 3339 time with its zone, or `+5s` (a duration from now); ms since the
+ * epoch, fractions kept (Date keeps only whole ms, so a fraction of a second is read apart).
+ */
+export function parseStartAt(value: string | number, now: () => number = Date.now): number {
+  const text = String(value).trim();
+  if (text.startsWith('+')) return now() + parseDurationMs(text.slice(1));
+  if (!RFC3339.test(text)) throw new RangeError(`'${text}' is not a time: give RFC 3339 with a zone (2026-11-29T06:30:00Z) or +DURATION (+5s)`);
+  const fraction = /\.(\d+)/.exec(text)?.[1];
+  const whole = Date.parse(text.replace(/\.\d+/, ''));
+  if (Number.isNaN(whole)) throw new RangeError(`'${text}' is not a valid time`);
+  return whole + (fraction === undefined ? 0 : Number(`0.${fraction}`) * 1000);
+}
+
+export const startAt: ValueType<number> = scalar({ type: 'string', description: 'an RFC 3339 time or +DURATION' }, parseStartAt);

@@ -29,6 +29,7 @@ import {
   queues,
   SCHEMA_DEFINITIONS,
   size,
+  startAt,
   strings,
   text,
   toggle,
@@ -277,6 +278,13 @@ export const OPTIONS = {
     commands: ['run'],
     type: text('a network namespace name'),
     profile: true,
+  }),
+  startAt: option({
+    flag: '--start-at <time>',
+    help: 'send the first packet at this wall-clock time, RFC 3339 (2026-11-29T06:30:00Z) or +DURATION (+5s), and report how close it came: for senders on many hosts started together',
+    commands: ['run'],
+    type: startAt,
+    profile: false,
   }),
   rxLinger: option({
     flag: '--rx-linger <time>',

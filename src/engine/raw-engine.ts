@@ -179,6 +179,8 @@ export class RawSession implements TxEngineSession {
       mostBehindNs: lag.mostNs,
       perTemplate: [...this.perTemplate],
       running: this.endedNs === undefined,
+      // It begins sending as it is started (it takes no --start-at).
+      beganNs: 0,
     };
   }
 

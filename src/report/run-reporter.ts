@@ -24,6 +24,10 @@ export interface RunStart {
   targetBps: number | undefined;
   count: number | undefined;
   durationMs: number | undefined;
+  /** --start-at: the instant asked for, when the first packet could leave, and the skew (ns). */
+  startAt?: string;
+  firstPacketAt?: string;
+  startSkewNs?: number;
 }
 
 export interface RunSample {
@@ -96,6 +100,7 @@ export class RunReporter {
       .filter((s) => s !== '')
       .join(', ');
     this.line(`engine ${start.engine} (${start.mode}): ${start.engineReason}`);
+    if (start.startAt !== undefined) this.line(`started at ${start.firstPacketAt}, ${formatNs(start.startSkewNs ?? 0)} after the ${start.startAt} asked for`);
     this.line(
       `sending ${start.templates} template${start.templates === 1 ? '' : 's'} from ${start.plugin} on ${start.device} (${start.driver || 'no driver'}, ` +
         `queue${start.queues.length === 1 ? '' : 's'} ${start.queues.join(',')}) ${rate}${limit ? `, ${limit}` : ', until Ctrl-C'}`,
