@@ -9,7 +9,7 @@ import { MAX_TIMER_MS } from '../config/option-values.js';
 import { resolveOptions, type CommandFlags } from '../config/options.js';
 import { UsageError } from '../errors.js';
 import { formatBps, formatCount, formatNs, formatPercent, formatPps, formatSeconds } from '../report/format.js';
-import { arrivedStreams, type StampedReceived } from '../report/stamped-streams.js';
+import { arrivedStreams, expectedPackets, type StampedReceived } from '../report/stamped-streams.js';
 import { stampedLines } from '../report/stamped-text.js';
 import { onOutputClosed } from './output-guard.js';
 
@@ -84,7 +84,7 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
         if (flags.json) emit('stats', { elapsed_ms: now.at, packets: now.packets, bytes: now.bytes, pps, bps, ...(live ? { stamped: live } : {}) });
         else {
           const stampedText = streams
-            ? `  stamped ${formatCount(streams.packets)}, loss ${formatPercent(streams.lost, streams.packets - streams.duplicated + streams.lost)}` +
+            ? `  stamped ${formatCount(streams.packets)}, loss ${formatPercent(streams.lost, expectedPackets(streams))}` +
               (streams.latency ? `, p99 ${formatNs(streams.latency.p99Ns)}` : '')
             : '';
           process.stdout.write(`${formatSeconds(now.at).padStart(9)} ${formatPps(pps).padStart(12)} ${formatBps(bps).padStart(15)}  total ${formatCount(now.packets)}${stampedText}\n`);

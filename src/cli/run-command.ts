@@ -17,7 +17,7 @@ import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { generateTemplates } from '../plugin/template-generator.js';
 import { engineTemplate, templateFlows, type PacketTemplate } from '../plugin/packet-template.js';
 import { RunReporter, type RunSummary } from '../report/run-reporter.js';
-import { arrivedStreams, runStreams, type StampedReceived } from '../report/stamped-streams.js';
+import { arrivedStreams, expectedPackets, runStreams, type StampedReceived } from '../report/stamped-streams.js';
 import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
 import { PluginLog } from './plugin-log.js';
 
@@ -145,7 +145,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     const seconds = (now.elapsedNs - previous.elapsedNs) / 1e9;
     const rxPps = counted && previousCounted && seconds > 0 ? (counted.packets - previousCounted.packets) / seconds : undefined;
     previousCounted = counted;
-    const live = stamped ? { lost: stamped.lost, expected: stamped.packets - stamped.duplicated + stamped.lost, p99Ns: stamped.latency?.p99Ns } : {};
+    const live = stamped ? { lost: stamped.lost, expected: expectedPackets(stamped), p99Ns: stamped.latency?.p99Ns } : {};
     const received = counted && { ...counted, pps: rxPps, ...live };
     if (seconds > 0) {
       reporter.sample({
@@ -303,11 +303,12 @@ function startEngine(
  * instant; the instant, when the first packet could leave, and the skew between them.
  */
 async function startedAt(session: TxEngineSession, atMs: number): Promise<{ startAt: string; firstPacketAt: string; startSkewNs: number }> {
-  let beganNs: number | null | undefined;
-  while ((beganNs = session.stats().beganNs) === null && session.stats().running) {
+  let stats = session.stats();
+  while (stats.beganNs === null && stats.running) {
     await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(50, atMs - Date.now()))));
+    stats = session.stats();
   }
-  const skewNs = beganNs ?? 0;
+  const skewNs = stats.beganNs ?? 0;
   const iso = (ms: number): string => new Date(Math.floor(ms)).toISOString().replace('Z', `${String(Math.round((ms % 1) * 1000)).padStart(3, '0')}Z`);
   return { startAt: iso(atMs), firstPacketAt: iso(atMs + skewNs / 1e6), startSkewNs: skewNs };
 }

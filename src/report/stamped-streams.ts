@@ -38,6 +38,11 @@ export interface StampedReceived extends ReceivedCounts {
   streams: StreamReceived[];
 }
 
+/** The packets that should have arrived: the distinct ones that did, and those lost; what loss is a share of. */
+export function expectedPackets(r: Pick<ReceivedCounts, 'packets' | 'duplicated' | 'lost'>): number {
+  return r.packets - r.duplicated + r.lost;
+}
+
 /** A stream's packets that were not duplicates. */
 const unique = (s: StreamStamps): number => s.packets - s.duplicated;
 
@@ -61,7 +66,8 @@ function streamReceived(native: StreamStamps | undefined, stream: number, tags: 
 
 function totals(counts: Stamps, streams: StreamReceived[]): StampedReceived {
   const sum = (key: 'packets' | 'bytes' | 'lost' | 'duplicated' | 'reordered' | 'beyondWindow' | 'clockAhead'): number => streams.reduce((total, s) => total + s[key], 0);
-  const clocks = new Set(counts.streams.filter((s) => streams.some((r) => r.stream === s.stream)).map((s) => s.clock));
+  // counts holds only the streams asked for (a run's: stamps(n)), so its clocks are theirs.
+  const clocks = new Set(counts.streams.map((s) => s.clock));
   return {
     packets: sum('packets'),
     bytes: sum('bytes'),

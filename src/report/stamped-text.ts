@@ -1,6 +1,6 @@
 /** The text form of stamped streams at a receiver: totals, latency, and a table of the streams. */
 import { formatCount, formatNs, formatPercent } from './format.js';
-import type { LatencySummary, StampedReceived } from './stamped-streams.js';
+import { expectedPackets, type LatencySummary, type StampedReceived } from './stamped-streams.js';
 
 const CLOCK_NOTE: Record<string, string> = {
   monotonic: "CLOCK_MONOTONIC: valid when the sender runs on this host",
@@ -28,14 +28,13 @@ function table(rows: string[][]): string[] {
 }
 
 export function stampedLines(r: StampedReceived & { unstamped?: { packets: number } }, device: string): string[] {
-  const expected = r.packets - r.duplicated + r.lost;
   const notes = [
     r.beyondWindow > 0 ? `, ${formatCount(r.beyondWindow)} too late to check for duplicates (over 4,096 behind)` : '',
     r.clockAhead > 0 ? `, ${formatCount(r.clockAhead)} stamped by a clock ahead of this host's (no latency for them)` : '',
   ].join('');
   const lines = [
     `received ${formatCount(r.packets)} stamped packets (${formatCount(r.bytes)} bytes) on ${device}: ` +
-      `${formatCount(r.lost)} lost (${formatPercent(r.lost, expected)}), ${formatCount(r.duplicated)} duplicated, ${formatCount(r.reordered)} reordered${notes}`,
+      `${formatCount(r.lost)} lost (${formatPercent(r.lost, expectedPackets(r))}), ${formatCount(r.duplicated)} duplicated, ${formatCount(r.reordered)} reordered${notes}`,
     r.latency ? `latency (${CLOCK_NOTE[r.clock ?? 'monotonic']}): ${latencyText(r.latency)}` : 'latency: no stamped packet measured',
   ];
   const run = r.streams.some((s) => s.sent !== null);
