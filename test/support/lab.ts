@@ -9,13 +9,14 @@ function labNames(id: string) {
 }
 
 // Tests use a lab of their own (scripts/lab.sh's XDPERF_LAB), so they never tear down the one a
-// developer or a benchmark is using.
-const LAB_ID = '9';
+// developer or a benchmark is using. XDPERF_TEST_LAB (and XDPERF_TEST_ROUTER_LAB) move them to
+// other ids, so two checkouts can run their lab suites at once.
+const LAB_ID = process.env.XDPERF_TEST_LAB ?? '9';
 export const LAB = labNames(LAB_ID);
 
 // The impairment tests' lab, with the router namespace between the two ends: an id of its own,
 // so it and the plain lab can be up at once.
-const ROUTER_LAB_ID = '8';
+const ROUTER_LAB_ID = process.env.XDPERF_TEST_ROUTER_LAB ?? '8';
 export const ROUTER_LAB = {
   ...labNames(ROUTER_LAB_ID),
   router: `xdperf-lab${ROUTER_LAB_ID}-router`,
