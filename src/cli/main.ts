@@ -9,11 +9,6 @@ import { helpOf, optionsOf, type CommandName } from '../config/options.js';
 import { oneLine, XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
 import { guardOutput, OUTPUT_CLOSED_EXIT_CODE, outputClosed } from './output-guard.js';
-import { runPluginsCommand } from './plugins-command.js';
-import { runProbeCommand } from './probe-command.js';
-import { runRecvCommand } from './recv-command.js';
-import { runRunCommand } from './run-command.js';
-import { runTemplatesCommand } from './templates-command.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -42,15 +37,17 @@ function buildProgram(): Command {
       writeErr: (text) => process.stdout.write(text),
     });
 
-  const commands: [CommandName, string, (flags: never) => void | Promise<void>][] = [
-    ['run', "send the plugin's templates on an interface at the asked rate, with the fastest engine that works there (or the one --engine names), then report what was sent", runRunCommand],
-    ['probe', 'what an interface can do (XDP modes, AF_XDP zero-copy, live frames, AF_PACKET), each found by trying — it briefly attaches a test XDP program, which resets some NICs — and the engine auto would pick', runProbeCommand],
-    ['recv', 'count what arrives on an interface (an XDP program, attached for as long as this runs)', runRecvCommand],
-    ['templates', 'dry run: load a plugin, print each template decoded layer by layer, optionally write a pcap', runTemplatesCommand],
-    ['plugins', 'list the plugins on the search path, with size, exports and whether each loads', runPluginsCommand],
+  // Each command's module is loaded when it runs: between them they compile JSON schemas and
+  // load the native addon, which `--version` and `--help` have no use for (about 0.7 s).
+  const commands: [CommandName, string, () => Promise<(flags: never) => void | Promise<void>>][] = [
+    ['run', "send the plugin's templates on an interface at the asked rate, with the fastest engine that works there (or the one --engine names), then report what was sent", async () => (await import('./run-command.js')).runRunCommand],
+    ['probe', 'what an interface can do (XDP modes, AF_XDP zero-copy, live frames, AF_PACKET), each found by trying — it briefly attaches a test XDP program, which resets some NICs — and the engine auto would pick', async () => (await import('./probe-command.js')).runProbeCommand],
+    ['recv', 'count what arrives on an interface (an XDP program, attached for as long as this runs)', async () => (await import('./recv-command.js')).runRecvCommand],
+    ['templates', 'dry run: load a plugin, print each template decoded layer by layer, optionally write a pcap', async () => (await import('./templates-command.js')).runTemplatesCommand],
+    ['plugins', 'list the plugins on the search path, with size, exports and whether each loads', async () => (await import('./plugins-command.js')).runPluginsCommand],
   ];
-  for (const [name, description, action] of commands) {
-    withOptions(program.command(name).description(description), name).action((flags) => action(flags as never));
+  for (const [name, description, load] of commands) {
+    withOptions(program.command(name).description(description), name).action(async (flags) => (await load())(flags as never));
   }
 
   for (const command of program.commands) command.exitOverride();
