@@ -61,7 +61,7 @@ test/fixtures/out/%.wasm: test/fixtures/%.c $(wildcard test/fixtures/*.h) $(wild
 
 # --- tests -------------------------------------------------------------------
 test: deps
-	$(MAKE) build fixtures
+	$(MAKE) build fixtures package
 	$(MAKE) lint test-rust test-go test-ts
 
 test-rust:
@@ -106,6 +106,12 @@ bench: build
 .PHONY: soak
 soak: build
 	@scripts/soak.sh $(or $(SOAK_MINUTES),30)
+
+# The installable npm tarball, out/package/xdperf-VERSION.tgz: the compiled controller, the
+# prebuilt native addon (BPF objects inside) and plugins, so installing it needs only Node.
+.PHONY: package
+package: build
+	@scripts/package.sh
 
 # --- the README's main job -----------------------------------------------------
 demo: deps
