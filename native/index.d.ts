@@ -269,6 +269,25 @@ export interface ProbeResult {
   vethPeer: VethPeer | null
 }
 
+/**
+ * What the thread of one queue sent. Its packets, bytes and per-template
+ * counts add up to the totals'.
+ */
+export interface QueueStats {
+  queue: number
+  packets: number
+  bytes: number
+  /**
+   * The thread's failed kernel calls. The totals' `errors` also hold
+   * what belongs to no queue: the xdp engine's frames the driver
+   * dropped or failed to redirect, which the kernel counts for the
+   * whole session.
+   */
+  errors: number
+  perTemplate: Array<number>
+  perTemplateBytes: Array<number>
+}
+
 /** Removes a pinned counter (detaching it); false if nothing was pinned there. */
 export declare function removePinned(pinDir: string): boolean
 
@@ -459,6 +478,10 @@ export interface TxStats {
   mostBehindNs: number
   /** Packets per template, in template order. */
   perTemplate: Array<number>
+  /** Bytes of each template's packets, in template order. */
+  perTemplateBytes: Array<number>
+  /** Each queue's share, in the order of the request's `queues`. */
+  perQueue: Array<QueueStats>
   running: boolean
   /**
    * When the last thread began sending, in ns after the session's start

@@ -390,11 +390,48 @@ pub struct TxStats {
     pub most_behind_ns: f64,
     /// Packets per template, in template order.
     pub per_template: Vec<f64>,
+    /// Bytes of each template's packets, in template order.
+    pub per_template_bytes: Vec<f64>,
+    /// Each queue's share, in the order of the request's `queues`.
+    pub per_queue: Vec<QueueStats>,
     pub running: bool,
     /// When the last thread began sending, in ns after the session's start
     /// (with `startAtUnixMs`, after that instant: the start's skew); null
     /// while a thread has still to begin.
     pub began_ns: Option<f64>,
+}
+
+/// What the thread of one queue sent. Its packets, bytes and per-template
+/// counts add up to the totals'.
+#[napi(object)]
+pub struct QueueStats {
+    pub queue: u32,
+    pub packets: f64,
+    pub bytes: f64,
+    /// The thread's failed kernel calls. The totals' `errors` also hold
+    /// what belongs to no queue: the xdp engine's frames the driver
+    /// dropped or failed to redirect, which the kernel counts for the
+    /// whole session.
+    pub errors: f64,
+    pub per_template: Vec<f64>,
+    pub per_template_bytes: Vec<f64>,
+}
+
+fn numbers(counts: Vec<u64>) -> Vec<f64> {
+    counts.into_iter().map(|c| c as f64).collect()
+}
+
+impl From<stats::QueueStats> for QueueStats {
+    fn from(q: stats::QueueStats) -> Self {
+        QueueStats {
+            queue: q.queue,
+            packets: q.packets as f64,
+            bytes: q.bytes as f64,
+            errors: q.errors as f64,
+            per_template: numbers(q.per_template),
+            per_template_bytes: numbers(q.per_template_bytes),
+        }
+    }
 }
 
 impl From<stats::TxStats> for TxStats {
@@ -410,7 +447,9 @@ impl From<stats::TxStats> for TxStats {
             errors: s.errors as f64,
             times_behind: s.lag.times as f64,
             most_behind_ns: s.lag.most_ns as f64,
-            per_template: s.per_template.into_iter().map(|c| c as f64).collect(),
+            per_template: numbers(s.per_template),
+            per_template_bytes: numbers(s.per_template_bytes),
+            per_queue: s.per_queue.into_iter().map(QueueStats::from).collect(),
             running: s.running,
             began_ns: s.began_ns.map(|ns| ns as f64),
         }

@@ -234,6 +234,7 @@ impl Shared {
         let counters: Vec<&QueueCounters> = self.counters.iter().collect();
         let mut stats = sum(
             &counters,
+            &self.plan.queues,
             &self.schedule,
             &self.frame_lengths,
             start.elapsed().as_nanos() as u64,

@@ -109,21 +109,43 @@ pub struct TxStats {
     /// Times summed over the threads; the most of any thread.
     pub lag: Lag,
     pub per_template: Vec<u64>,
+    /// Bytes of each template's packets.
+    pub per_template_bytes: Vec<u64>,
+    /// Each thread's share, in the order of the plan's queues.
+    pub per_queue: Vec<QueueStats>,
     pub running: bool,
     /// When the last thread began sending, in ns after the session start;
     /// None while a thread has still to begin.
     pub began_ns: Option<u64>,
 }
 
-/// Sums the threads' counters. A thread that does not count per template
-/// replays the schedule from its start, so its per-template counts follow
-/// from its packet count; `frame_lengths` (padded) then give the bytes.
+/// What one transmit thread sent, on its queue. Its packets, bytes and
+/// per-template counts add up to the totals'; its errors are its own
+/// failed kernel calls, so the totals' errors are more when the engine
+/// also counts errors that belong to no thread (the xdp engine's frames
+/// the driver dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStats {
+    pub queue: u32,
+    pub packets: u64,
+    pub bytes: u64,
+    pub errors: u64,
+    pub per_template: Vec<u64>,
+    pub per_template_bytes: Vec<u64>,
+}
+
+/// Sums the threads' counters; `queues[i]` is the queue of `counters[i]`.
+/// A thread that does not count per template replays the schedule from
+/// its start, so its per-template counts follow from its packet count;
+/// `frame_lengths` (padded) then give the bytes.
 pub fn sum(
     counters: &[&QueueCounters],
+    queues: &[u32],
     schedule: &Schedule,
     frame_lengths: &[u32],
     now_ns: u64,
 ) -> TxStats {
+    let templates = schedule.template_count();
     let mut stats = TxStats {
         elapsed_ns: 0,
         packets: 0,
@@ -134,30 +156,49 @@ pub fn sum(
         completions: 0,
         errors: 0,
         lag: Lag::default(),
-        per_template: vec![0; schedule.template_count()],
+        per_template: vec![0; templates],
+        per_template_bytes: vec![0; templates],
+        per_queue: Vec::with_capacity(counters.len()),
         running: false,
         began_ns: Some(0),
     };
-    for thread in counters {
+    for (thread, &queue) in counters.iter().zip(queues) {
         let packets = thread.packets.load(Ordering::Relaxed);
+        let errors = thread.errors.load(Ordering::Relaxed);
         stats.packets += packets;
         stats.batches += thread.batches.load(Ordering::Relaxed);
         stats.kicks += thread.kicks.load(Ordering::Relaxed);
         stats.ring_full += thread.ring_full.load(Ordering::Relaxed);
         stats.completions += thread.completions.load(Ordering::Relaxed);
-        stats.errors += thread.errors.load(Ordering::Relaxed);
+        stats.errors += errors;
         stats.lag.times += thread.times_behind.load(Ordering::Relaxed);
         stats.lag.most_ns = stats
             .lag
             .most_ns
             .max(thread.most_behind_ns.load(Ordering::Relaxed));
+        let mut per_template = vec![0; templates];
         if thread.per_template.is_empty() {
-            schedule.add_template_counts(packets, &mut stats.per_template);
+            schedule.add_template_counts(packets, &mut per_template);
         } else {
-            for (count, counted) in stats.per_template.iter_mut().zip(&thread.per_template) {
-                *count += counted.load(Ordering::Relaxed);
+            for (count, counted) in per_template.iter_mut().zip(&thread.per_template) {
+                *count = counted.load(Ordering::Relaxed);
             }
         }
+        let per_template_bytes = template_bytes(&per_template, frame_lengths);
+        for (total, count) in stats.per_template.iter_mut().zip(&per_template) {
+            *total += count;
+        }
+        for (total, bytes) in stats.per_template_bytes.iter_mut().zip(&per_template_bytes) {
+            *total += bytes;
+        }
+        stats.per_queue.push(QueueStats {
+            queue,
+            packets,
+            bytes: per_template_bytes.iter().sum(),
+            errors,
+            per_template,
+            per_template_bytes,
+        });
         stats.began_ns = match (stats.began_ns, thread.began.load(Ordering::Relaxed)) {
             (Some(latest), true) => Some(latest.max(thread.began_ns.load(Ordering::Relaxed))),
             _ => None,
@@ -172,13 +213,17 @@ pub fn sum(
     if stats.running {
         stats.elapsed_ns = now_ns;
     }
-    stats.bytes = stats
-        .per_template
+    stats.bytes = stats.per_template_bytes.iter().sum();
+    stats
+}
+
+/// The bytes of `counts[k]` packets of template k each.
+fn template_bytes(counts: &[u64], frame_lengths: &[u32]) -> Vec<u64> {
+    counts
         .iter()
         .zip(frame_lengths)
         .map(|(count, len)| count * u64::from(*len))
-        .sum();
-    stats
+        .collect()
 }
 
 #[cfg(test)]
@@ -208,7 +253,7 @@ mod tests {
         .publish(&b, Lag::default());
         a.finished_ns.store(1_000, Ordering::Relaxed);
         b.finished_ns.store(2_000, Ordering::Relaxed);
-        let stats = sum(&[&a, &b], &schedule, &[60, 1514], 5_000);
+        let stats = sum(&[&a, &b], &[0, 1], &schedule, &[60, 1514], 5_000);
         // thread a: A A B A, thread b: A A B
         assert_eq!(stats.per_template, vec![5, 2]);
         assert_eq!(stats.packets, 7);
@@ -218,9 +263,58 @@ mod tests {
         assert!(!stats.running);
 
         b.running.store(true, Ordering::Relaxed);
-        let stats = sum(&[&a, &b], &schedule, &[60, 1514], 5_000);
+        let stats = sum(&[&a, &b], &[0, 1], &schedule, &[60, 1514], 5_000);
         assert!(stats.running);
         assert_eq!(stats.elapsed_ns, 5_000);
+    }
+
+    #[test]
+    fn each_queue_gets_its_share_and_the_shares_add_up_to_the_totals() {
+        let schedule = Schedule::new(&[3, 1]).unwrap();
+        let derived = QueueCounters::default();
+        let counted = QueueCounters::counting_templates(2);
+        LocalCounters {
+            packets: 6,
+            errors: 2,
+            ..Default::default()
+        }
+        .publish(&derived, Lag::default());
+        LocalCounters {
+            packets: 10,
+            errors: 1,
+            ..Default::default()
+        }
+        .publish(&counted, Lag::default());
+        counted.per_template[0].store(2, Ordering::Relaxed);
+        counted.per_template[1].store(8, Ordering::Relaxed);
+        let stats = sum(&[&derived, &counted], &[4, 7], &schedule, &[60, 1514], 0);
+        assert_eq!(
+            stats.per_queue,
+            vec![
+                // A A B A A A: derived from the schedule
+                QueueStats {
+                    queue: 4,
+                    packets: 6,
+                    bytes: 5 * 60 + 1514,
+                    errors: 2,
+                    per_template: vec![5, 1],
+                    per_template_bytes: vec![5 * 60, 1514],
+                },
+                QueueStats {
+                    queue: 7,
+                    packets: 10,
+                    bytes: 2 * 60 + 8 * 1514,
+                    errors: 1,
+                    per_template: vec![2, 8],
+                    per_template_bytes: vec![2 * 60, 8 * 1514],
+                },
+            ]
+        );
+        assert_eq!(stats.per_template, vec![7, 9]);
+        assert_eq!(stats.per_template_bytes, vec![7 * 60, 9 * 1514]);
+        assert_eq!(stats.packets, 16);
+        assert_eq!(stats.bytes, 7 * 60 + 9 * 1514);
+        assert_eq!(stats.errors, 3);
     }
 
     #[test]
@@ -234,7 +328,7 @@ mod tests {
         .publish(&thread, Lag::default());
         thread.per_template[0].store(4096, Ordering::Relaxed);
         thread.per_template[1].store(4096, Ordering::Relaxed);
-        let stats = sum(&[&thread], &schedule, &[60, 100], 0);
+        let stats = sum(&[&thread], &[3], &schedule, &[60, 100], 0);
         assert_eq!(stats.per_template, vec![4096, 4096]);
         assert_eq!(stats.bytes, 4096 * 160);
     }

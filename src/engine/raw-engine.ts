@@ -107,6 +107,7 @@ export class RawSession implements TxEngineSession {
   /** Why the watchdog ended the run. */
   private verdict: string | undefined;
   private readonly perTemplate: number[];
+  private readonly perTemplateBytes: number[];
   private readonly done: Promise<TxStats>;
   private finish!: (stats: TxStats) => void;
   private readonly pacer: Pacer | undefined;
@@ -125,6 +126,7 @@ export class RawSession implements TxEngineSession {
   ) {
     this.order = weightedOrder(plan.templates.map((t) => t.weight));
     this.perTemplate = plan.templates.map(() => 0);
+    this.perTemplateBytes = plan.templates.map(() => 0);
     const meanBytes = this.order.reduce((sum, i) => sum + Math.max(plan.templates[i]!.frame.length, 60), 0) / this.order.length;
     const rate = plan.pps ?? (plan.bps === undefined ? undefined : plan.bps / (meanBytes * 8));
     this.pacer = rate === undefined ? undefined : new Pacer(rate, MAX_IN_FLIGHT, 0);
@@ -178,6 +180,9 @@ export class RawSession implements TxEngineSession {
       timesBehind: lag.times,
       mostBehindNs: lag.mostNs,
       perTemplate: [...this.perTemplate],
+      perTemplateBytes: [...this.perTemplateBytes],
+      // The kernel's stack picks the queue a packet leaves by: none is this engine's.
+      perQueue: [],
       running: this.endedNs === undefined,
       // It begins sending as it is started (it takes no --start-at).
       beganNs: 0,
@@ -255,6 +260,7 @@ export class RawSession implements TxEngineSession {
     this.packets++;
     this.bytes += packet.frameBytes;
     this.perTemplate[template]!++;
+    this.perTemplateBytes[template]! += packet.frameBytes;
     this.socket.send(packet.data, 0, packet.data.length, packet.destination, (error) => {
       this.inFlight--;
       if (!error) {
@@ -264,6 +270,7 @@ export class RawSession implements TxEngineSession {
       this.packets--;
       this.bytes -= packet.frameBytes;
       this.perTemplate[template]!--;
+      this.perTemplateBytes[template]! -= packet.frameBytes;
       this.fail(error);
     });
   }
