@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +20,12 @@ export const packageRoot = findPackageRoot();
 
 export function fromPackageRoot(...parts: string[]): string {
   return join(packageRoot, ...parts);
+}
+
+let version: string | undefined;
+
+/** The version in package.json (read once: a metrics scrape asks for it every time). */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(fromPackageRoot('package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }

@@ -1,9 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseListenAddress } from '../src/config/listen-address.js';
 import type { StreamLatency, TxStats } from '../src/engine/native-core.js';
+import { XdperfError } from '../src/errors.js';
 import { LATENCY_BOUNDS_SECONDS } from '../src/report/latency-buckets.js';
-import { metricsText } from '../src/report/prometheus-metrics.js';
+import { MetricsServer } from '../src/report/metrics-server.js';
+import { metricsText, type MetricsSnapshot } from '../src/report/prometheus-metrics.js';
 import type { StampedReceived, StreamReceived } from '../src/report/stamped-streams.js';
+import { errorLine, runCli } from './support/cli.js';
+import { freePort, holding } from './support/ports.js';
 
 // --- the exposition text, read back as a scraper reads it ------------------------------------
 
@@ -276,5 +281,165 @@ latency('the buckets are cumulative, exact re-bucketings of the receiver histogr
   });
 });
 
+// --- --metrics-addr ----------------------------------------------------------------------------
+
+const address = suite('--metrics-addr values');
+
+address('HOST:PORT, [IPv6]:PORT and :PORT (every interface)', () => {
+  assert.equal(parseListenAddress('127.0.0.1:9100'), { host: '127.0.0.1', port: 9100 });
+  assert.equal(parseListenAddress('[::1]:9100'), { host: '::1', port: 9100 });
+  assert.equal(parseListenAddress('[fe80::1%eth0]:1'), { host: 'fe80::1%eth0', port: 1 });
+  assert.equal(parseListenAddress('localhost:65535'), { host: 'localhost', port: 65535 });
+  assert.equal(parseListenAddress(':9100'), { host: undefined, port: 9100 });
+});
+
+address('anything else is refused, saying what is wrong', () => {
+  const cases: [string, RegExp][] = [
+    ['foo', /'foo' is not HOST:PORT \(e\.g\. 127\.0\.0\.1:9100, \[::1\]:9100 or :9100\)/],
+    ['9100', /is not HOST:PORT/],
+    ['127.0.0.1:', /the port '' is not a number/],
+    ['127.0.0.1:http', /the port 'http' is not a number/],
+    ['::1:9100', /write an IPv6 address in brackets, as in \[::1\]:9100/],
+    ['[::1]9100', /is not HOST:PORT/],
+    ['[nope]:9100', /\[nope\] is not an IPv6 address/],
+    ['a b:9100', /'a b' is not a host name or IPv4 address/],
+    [':0', /port 0 is out of range 1\.\.65535/],
+    [':65536', /port 65536 is out of range 1\.\.65535/],
+  ];
+  for (const [value, message] of cases) assert.throws(() => parseListenAddress(value), (error: unknown) => error instanceof RangeError && message.test(error.message), value);
+});
+
+address('a bad --metrics-addr is one usage error naming the option, before anything else happens', () => {
+  for (const command of ['run', 'recv']) {
+    const result = runCli([command, '--dev', 'xdperf-no-such-if', '--metrics-addr', 'localhost']);
+    assert.is(result.code, 2, result.stderr);
+    assert.is(errorLine(result), "xdperf: --metrics-addr: 'localhost' is not HOST:PORT (e.g. 127.0.0.1:9100, [::1]:9100 or :9100)");
+  }
+  const pinned = runCli(['recv', '--dev', 'xdperf-no-such-if', '--pin', '--metrics-addr', ':9100']);
+  assert.is(pinned.code, 2);
+  assert.is(errorLine(pinned), 'xdperf: --metrics-addr: --pin exits at once, so there would be nothing to serve');
+});
+
+address('an address in use: exit 1, one line naming the option and the address, before the interface is looked at', async () => {
+  const port = await freePort();
+  await holding(port, () => {
+    const result = runCli(['recv', '--dev', 'xdperf-no-such-if', '--metrics-addr', `127.0.0.1:${port}`]);
+    assert.is(result.code, 1, result.stderr);
+    assert.is(errorLine(result), `xdperf: --metrics-addr 127.0.0.1:${port}: cannot serve there: the address is in use`);
+  });
+});
+
+// --- the server ------------------------------------------------------------------------------
+
+const server = suite('metrics server');
+
+async function get(port: number, path = '/metrics', method = 'GET'): Promise<{ status: number; type: string | null; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method });
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+}
+
+async function refused(port: number): Promise<boolean> {
+  return get(port).then(
+    () => false,
+    () => true,
+  );
+}
+
+server('serves /metrics, what the source reads at each scrape; 404 elsewhere, 405 for other methods', async () => {
+  const port = await freePort();
+  const metrics = await MetricsServer.listen({ host: '127.0.0.1', port });
+  try {
+    let packets = 0;
+    metrics.observe(() => ({ rx: { packets: (packets += 10), bytes: 0 } }));
+    const first = await get(port);
+    assert.is(first.status, 200);
+    assert.is(first.type, 'text/plain; version=0.0.4; charset=utf-8');
+    assert.is(total(parse(first.body), 'xdperf_rx_packets_total'), 10);
+    assert.is(total(parse((await get(port)).body), 'xdperf_rx_packets_total'), 20, 'read again at the next scrape');
+    assert.is((await get(port, '/')).status, 404);
+    assert.is((await get(port, '/metrics/x')).status, 404);
+    assert.is((await get(port, '/metrics', 'POST')).status, 405);
+  } finally {
+    metrics.close();
+  }
+  assert.ok(await refused(port), 'closed');
+});
+
+server('a source that throws: 500 with the reason, and the server goes on', async () => {
+  const port = await freePort();
+  const metrics = await MetricsServer.listen({ host: '127.0.0.1', port });
+  try {
+    metrics.observe(() => {
+      throw new XdperfError('interface gone');
+    });
+    const failed = await get(port);
+    assert.is(failed.status, 500);
+    assert.match(failed.body, /interface gone/);
+    metrics.observe(() => ({}));
+    assert.is((await get(port)).status, 200);
+  } finally {
+    metrics.close();
+  }
+});
+
+server('binding an address in use is an XdperfError naming the option', async () => {
+  const port = await freePort();
+  await holding(port, async () => {
+    try {
+      await MetricsServer.listen({ host: '127.0.0.1', port });
+      assert.unreachable('bound an address in use');
+    } catch (error) {
+      assert.instance(error, XdperfError);
+      assert.is((error as XdperfError).message, `--metrics-addr 127.0.0.1:${port}: cannot serve there: the address is in use`);
+    }
+  });
+});
+
+server('finish: closes at once when nothing ever scraped', async () => {
+  const port = await freePort();
+  const metrics = await MetricsServer.listen({ host: '127.0.0.1', port });
+  metrics.settle({ running: false });
+  const started = performance.now();
+  await metrics.finish();
+  assert.ok(performance.now() - started < 100);
+  assert.ok(await refused(port));
+});
+
+server('finish: serves the final counts until the next scrape has read them, then closes', async () => {
+  const port = await freePort();
+  const metrics = await MetricsServer.listen({ host: '127.0.0.1', port });
+  metrics.observe(() => ({ running: true }));
+  await get(port);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  await get(port);
+  const final: MetricsSnapshot = { running: false, rx: { packets: 42, bytes: 0 } };
+  metrics.settle(final);
+  let finished = false;
+  const finishing = metrics.finish().then(() => (finished = true));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.not.ok(finished, 'still serving: the scraper has not read the final counts');
+  const last = parse((await get(port)).body);
+  assert.is(total(last, 'xdperf_running'), 0);
+  assert.is(total(last, 'xdperf_rx_packets_total'), 42);
+  await finishing;
+  assert.ok(await refused(port));
+});
+
+server('finish: stops waiting after one and a half scrape intervals without a scrape', async () => {
+  const port = await freePort();
+  const metrics = await MetricsServer.listen({ host: '127.0.0.1', port });
+  await get(port);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await get(port);
+  metrics.settle({ running: false });
+  const started = performance.now();
+  await metrics.finish();
+  const waited = performance.now() - started;
+  assert.ok(waited > 150 && waited < 1000, `waited ${waited} ms for an interval of 200 ms`);
+  assert.ok(await refused(port));
+});
+
 text.run();
 latency.run();
+address.run();
+server.run();

@@ -3,18 +3,13 @@
  * The xdperf command line. Exit codes: 0 success, 1 a user error (one line on stderr),
  * 2 a malformed command line.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { helpOf, optionsOf, type CommandName } from '../config/options.js';
 import { oneLine, XdperfError } from '../errors.js';
-import { fromPackageRoot } from '../paths.js';
+import { packageVersion } from '../paths.js';
 import { guardOutput, OUTPUT_CLOSED_EXIT_CODE, outputClosed } from './output-guard.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function version(): string {
-  return (JSON.parse(readFileSync(fromPackageRoot('package.json'), 'utf8')) as { version: string }).version;
-}
 
 /** The command's options, from the option table (config/options.ts), in its order. */
 function withOptions(command: Command, name: CommandName): Command {
@@ -28,7 +23,7 @@ function withOptions(command: Command, name: CommandName): Command {
 function buildProgram(): Command {
   const program = new Command('xdperf')
     .description('High-rate packet generator: WebAssembly plugins describe packets, a native core sends them.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     // A usage error is one line like every other error (commander's own take two or three);
     // the usage shown when no command is named goes to stdout (see main).

@@ -9,6 +9,8 @@ import { MAX_TIMER_MS } from '../config/option-values.js';
 import { resolveOptions, type CommandFlags } from '../config/options.js';
 import { UsageError } from '../errors.js';
 import { formatBps, formatCount, formatNs, formatPercent, formatPps, formatSeconds } from '../report/format.js';
+import { recvMetrics } from '../report/command-metrics.js';
+import { MetricsServer } from '../report/metrics-server.js';
 import { arrivedStreams, expectedPackets, type StampedReceived } from '../report/stamped-streams.js';
 import { stampedLines } from '../report/stamped-text.js';
 import { onOutputClosed } from './output-guard.js';
@@ -31,8 +33,9 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
   const dev = flags.dev;
   if (dev === undefined) throw new UsageError('--dev is required: the interface to count on');
   // A bad value is an error before anything is attached, --pin and --unpin included.
-  const { action, duration: durationMs, interval: intervalMs, countOnly, stamp: stamps } = resolveOptions('recv', flags);
+  const { action, duration: durationMs, interval: intervalMs, countOnly, stamp: stamps, metricsAddr } = resolveOptions('recv', flags);
   if (flags.pin && flags.unpin) throw new UsageError('--pin and --unpin are opposites: give one');
+  if (metricsAddr && (flags.pin || flags.unpin)) throw new UsageError(`--metrics-addr: --${flags.pin ? 'pin' : 'unpin'} exits at once, so there would be nothing to serve`);
   if (countOnly && stamps) throw new UsageError('--count-only and --stamp are opposites: a count-only counter reads no stamps; give one');
   const where = `${dev}${flags.netns ? ` in netns ${flags.netns}` : ''}`;
   const emit = (event: string, body: object): void => {
@@ -54,8 +57,12 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
     return;
   }
 
+  // Bound before the counter is attached, so a bad address leaves nothing behind.
+  const metrics = metricsAddr && (await MetricsServer.listen(metricsAddr));
   const counter = RxCounter.open(dev, flags.netns, { action, stamps, countOnly });
   const stamped = (): StampedReceived | undefined => (stamps ? arrivedStreams(counter.stamps()) : undefined);
+  const metricsRecv = { device: dev, netns: flags.netns, mode: counter.mode ?? 'pinned' };
+  metrics?.observe(() => recvMetrics(metricsRecv, true, counter.counts(), stamped()));
   if (flags.json) emit('start', { device: dev, netns: flags.netns ?? null, action, mode: counter.mode, count_only: counter.countOnly });
   else process.stdout.write(`counting on ${where} (${kind(counter.mode, counter.countOnly)}); Ctrl-C to stop\n`);
 
@@ -98,6 +105,7 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
   } finally {
     const { packets, bytes } = counter.counts();
     const streams = stamped();
+    metrics?.settle(recvMetrics(metricsRecv, false, { packets, bytes }, streams));
     counter.close();
     const seconds = elapsedMs() / 1000;
     if (flags.json) emit('summary', { device: dev, packets, bytes, elapsed_ms: seconds * 1000, pps: packets / seconds, ...(streams ? { stamped: streams } : {}) });
@@ -106,4 +114,5 @@ export async function runRecvCommand(flags: RecvFlags): Promise<void> {
       if (streams) process.stdout.write(stampedLines(streams, where).join('\n') + '\n');
     }
   }
+  await metrics?.finish();
 }

@@ -16,6 +16,8 @@ import { describeError, UsageError, XdperfError } from '../errors.js';
 import { locatePlugin, pluginSearchPath } from '../plugin/plugin-locator.js';
 import { generateTemplates } from '../plugin/template-generator.js';
 import { engineTemplate, templateFlows, type PacketTemplate } from '../plugin/packet-template.js';
+import { liveRunMetrics, runMetrics, type RunFacts } from '../report/command-metrics.js';
+import { MetricsServer } from '../report/metrics-server.js';
 import { RunReporter, type RunSummary } from '../report/run-reporter.js';
 import { arrivedStreams, expectedPackets, runStreams, type StampedReceived } from '../report/stamped-streams.js';
 import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
@@ -38,6 +40,8 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   if (settings.dev === undefined) throw new UsageError('--dev is required: the interface to send on');
   const { rxDev, rxNetns } = run;
   if (rxNetns !== undefined && rxDev === undefined) throw new UsageError('--rx-netns needs --rx-dev');
+  // Bound before anything is attached (auto's probe included), so a bad address leaves nothing behind.
+  const metrics = run.metricsAddr && (await MetricsServer.listen(run.metricsAddr));
 
   const plugin = locatePlugin(settings.plugin, pluginSearchPath(settings.pluginDirs));
   const dev = settings.dev;
@@ -134,6 +138,10 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     ...start,
   });
 
+  const metricsRun: RunFacts = { plugin: plugin.name, device: device.name, engine: session.engine, mode: session.mode, rxDevice: rxDev,
+    stampClock: run.stamp ? run.stampClock : undefined, targetPps: pps, targetBps: run.bps, templates };
+  metrics?.observe(liveRunMetrics(metricsRun, session, rx));
+
   let previous: TxStats = session.stats();
   let previousCounted = rx?.counts();
   const timer = setInterval(() => {
@@ -195,6 +203,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   }
   const counted = rx?.counts();
   const stamped = rx && run.stamp ? runStreams(rx.stamps(templates.length), templates.map((t, index) => ({ tags: t.tags, sent: final.perTemplate[index] ?? 0 }))) : undefined;
+  metrics?.settle(runMetrics(metricsRun, final, counted, stamped));
   rx?.close();
   if (outputClosed()) throw new OutputClosedError();
 
@@ -216,6 +225,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     received: counted && rxDev ? receivedSummary(rxDev, counted, stamped) : undefined,
   };
   reporter.summary(summary);
+  await metrics?.finish();
   if (final.errors > 0 && final.packets === 0) {
     throw new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`);
   }

@@ -6,6 +6,7 @@
  * the user's error as it is.
  */
 import { formatSize, parseCount, parseDurationMs, parseSizeBytes } from '../units.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { loadPluginConfigFile, type PluginConfig } from './plugin-config.js';
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -224,3 +225,9 @@ export function parseStartAt(value: string | number, now: () => number = Date.no
 }
 
 export const startAt: ValueType<number> = scalar({ type: 'string', description: 'an RFC 3339 time or +DURATION' }, parseStartAt);
+
+/** A TCP address to serve on: `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (listen-address.ts). */
+export const listenAddress: ValueType<ListenAddress> = scalar(
+  { type: 'string', minLength: 1, description: 'HOST:PORT, [IPv6]:PORT or :PORT (every interface), e.g. 127.0.0.1:9100' },
+  (value) => parseListenAddress(String(value)),
+);

@@ -23,6 +23,7 @@ import {
   duration,
   gigabits,
   interval,
+  listenAddress,
   oneOf,
   pluginConfig,
   positive,
@@ -327,6 +328,16 @@ export const OPTIONS = {
     commands: ['run', 'recv'],
     type: interval,
     default: 1000,
+    profile: true,
+  }),
+  metricsAddr: option({
+    flag: '--metrics-addr <host:port>',
+    help: {
+      run: 'serve Prometheus metrics at http://HOST:PORT/metrics while the run lasts: sent per queue and template, received, and with --stamp loss, duplicates, reordering and latency per stream (e.g. 127.0.0.1:9100, [::1]:9100 or :9100)',
+      recv: 'serve Prometheus metrics at http://HOST:PORT/metrics while counting: received, and with --stamp loss, duplicates, reordering and latency per stream (e.g. 127.0.0.1:9100, [::1]:9100 or :9100)',
+    },
+    commands: ['run', 'recv'],
+    type: listenAddress,
     profile: true,
   }),
   pin: option({

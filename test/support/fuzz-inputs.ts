@@ -161,6 +161,8 @@ export const VALUES = {
   xdpMode: fc.oneof(fc.constantFrom('auto', 'zerocopy', 'copy', 'Copy', ''), junk),
   action: fc.oneof(fc.constantFrom('drop', 'pass', 'DROP', ''), junk),
   pcap: pcapPath,
+  // Bound in the fuzz's own network namespace, where only lo exists.
+  metricsAddr: fc.oneof(fc.constantFrom('127.0.0.1:9', ':9', '[::1]:9', 'localhost:9', ':0', ':65536', '10.1.2.3:9', 'foo', '[::1]', '::1:9', ':', ''), junk),
 } satisfies Record<string, Arb<string>>;
 
 type Kind = keyof typeof VALUES | 'flag';
@@ -180,11 +182,12 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec[]> = {
     ['--pps', 'rate'], ['--bps', 'rate'], ['--gbps', 'gbps'], ['--count', 'runCount'], ['--duration', 'runDuration'],
     ['--queues', 'ids'], ['--cpus', 'ids'], ['--batch', 'count'], ['--engine', 'engine'], ['--xdp-mode', 'xdpMode'],
     ['--xdp-batch', 'count'], ['--rx-dev', 'iface'], ['--rx-netns', 'netns'], ['--interval', 'duration'], ['--json', 'flag'],
+    ['--metrics-addr', 'metricsAddr'],
   ],
   probe: [['--dev', 'iface'], ['--json', 'flag']],
   recv: [
     ['--dev', 'iface'], ['--netns', 'netns'], ['--duration', 'runDuration'], ['--action', 'action'], ['--interval', 'duration'],
-    ['--pin', 'flag'], ['--unpin', 'flag'], ['--json', 'flag'],
+    ['--pin', 'flag'], ['--unpin', 'flag'], ['--json', 'flag'], ['--metrics-addr', 'metricsAddr'],
   ],
   templates: [...PLUGIN_OPTIONS, ['--pcap', 'pcap'], ['--json', 'flag']],
   plugins: [['--plugin-dir', 'dir'], ['--json', 'flag']],
@@ -310,6 +313,7 @@ const FITTING: Record<string, Arb<unknown>> = {
   interval: fc.oneof(durationValue, fc.double()),
   rx_dev: iface,
   rx_netns: netns,
+  metrics_addr: VALUES.metricsAddr,
 };
 
 const unknownKey: Arb<string> = fc.oneof(
