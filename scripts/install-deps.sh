@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 say() { printf 'install-deps: %s\n' "$*" >&2; }
 
 # clang/lld/wasi-libc: C plugins and fixtures; libbpf-dev: BPF headers for the XDP counter;
-# tshark: the independent pcap reader of the tests; iproute2: the veth lab.
-APT_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libbpf-dev linux-libc-dev tshark iproute2 curl python3)
+# tshark: the independent pcap reader of the tests; iproute2: the veth lab; prometheus: the
+# server that scrapes --metrics-addr in the metrics test.
+APT_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libbpf-dev linux-libc-dev tshark iproute2 curl python3 prometheus)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
@@ -27,6 +28,16 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
     { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+  # The package starts a Prometheus of its own, on :9090 for good; the test runs its own, so the
+  # one installed here is stopped and kept from starting at boot.
+  if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+    if [[ -d /run/systemd/system ]]; then
+      systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    else
+      service prometheus stop >/dev/null 2>&1 || true
+      update-rc.d prometheus disable >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
