@@ -1,9 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, runCli } from './support/cli.js';
+import { runAndThen, runCli } from './support/cli.js';
 import { LAB, labUp, leftovers, rxOnLab, simpleUdpToLab, useLab } from './support/lab.js';
-import { fromPackageRoot } from '../src/paths.js';
 
 // The promises a run keeps whatever happens around it: it stops when asked, stops when its
 // interface goes, and never reports what did not happen.
@@ -32,39 +31,6 @@ function summaryOf(stdout: string): Summary {
   const summary = events(stdout).find((e) => e.event === 'summary');
   assert.ok(summary, `no summary in ${stdout}`);
   return summary as Summary;
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** From the action to the exit. */
-  afterMs: number;
-}
-
-/**
- * Starts `xdperf run` with `args`, waits until it prints its first stats line, does `action` to
- * it, and waits for it to exit (killing it after 20 s, which fails the test).
- */
-async function runAndThen(args: string[], action: (child: ReturnType<typeof spawn>) => void): Promise<Exit> {
-  const child = spawn(process.execPath, [CLI, 'run', ...args, '--interval', '200ms', '--json'], { cwd: fromPackageRoot() });
-  let stdout = '';
-  let stderr = '';
-  let actedAt = 0;
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (actedAt === 0 && stdout.includes('"event":"stats"')) {
-      actedAt = Date.now();
-      action(child);
-    }
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
-  clearTimeout(killer);
-  assert.ok(actedAt > 0, `the run never reported: ${stderr}`);
-  return { code, signal, stdout, stderr, afterMs: Date.now() - actedAt };
 }
 
 const ENGINES = ['afxdp', 'xdp', 'packet', 'raw'];
