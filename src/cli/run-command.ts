@@ -165,6 +165,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
         errors: now.errors,
         ringFull: now.ringFull,
         kicks: now.kicks,
+        timesBehind: now.timesBehind,
         received,
       });
     }

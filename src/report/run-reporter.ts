@@ -40,6 +40,8 @@ export interface RunSample {
   errors: number;
   ringFull: number;
   kicks: number;
+  /** So far: times a paced sending thread fell more than 1 ms behind its schedule. */
+  timesBehind: number;
   /**
    * At the receiver; with stamps also the packets lost so far (by sequence number: those in
    * flight are not), of those expected so far, and the p99 latency.
