@@ -18,7 +18,8 @@ import { generateTemplates } from '../plugin/template-generator.js';
 import { engineTemplate, templateFlows, type PacketTemplate } from '../plugin/packet-template.js';
 import { liveRunMetrics, runMetrics, type RunFacts } from '../report/command-metrics.js';
 import { MetricsServer } from '../report/metrics-server.js';
-import { RunReporter, type RunSummary } from '../report/run-reporter.js';
+import { RunReport } from '../report/run-report.js';
+import { RunReporter, type RunSample, type RunStart, type RunSummary } from '../report/run-reporter.js';
 import { arrivedStreams, expectedPackets, runStreams, type StampedReceived } from '../report/stamped-streams.js';
 import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
 import { PluginLog } from './plugin-log.js';
@@ -40,6 +41,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   if (settings.dev === undefined) throw new UsageError('--dev is required: the interface to send on');
   const { rxDev, rxNetns } = run;
   if (rxNetns !== undefined && rxDev === undefined) throw new UsageError('--rx-netns needs --rx-dev');
+  const report = run.report === undefined ? undefined : RunReport.open(run.report, options);
   // Bound before anything is attached (auto's probe included), so a bad address leaves nothing behind.
   const metrics = run.metricsAddr && (await MetricsServer.listen(run.metricsAddr));
 
@@ -121,7 +123,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   process.once('exit', stopOnExit);
   // With --start-at, the start is reported once it happened, with how close it came.
   const start = run.startAt === undefined ? {} : await startedAt(session, run.startAt);
-  reporter.start({
+  const started: RunStart = {
     plugin: plugin.name,
     device: device.name,
     driver: device.driver,
@@ -136,7 +138,9 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     count: run.count,
     durationMs: run.durationMs,
     ...start,
-  });
+  };
+  reporter.start(started);
+  report?.start(started);
 
   const metricsRun: RunFacts = { plugin: plugin.name, device: device.name, engine: session.engine, mode: session.mode, rxDevice: rxDev,
     stampClock: run.stamp ? run.stampClock : undefined, targetPps: pps, targetBps: run.bps, templates };
@@ -156,7 +160,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     const live = stamped ? { lost: stamped.lost, expected: expectedPackets(stamped), p99Ns: stamped.latency?.p99Ns } : {};
     const received = counted && { ...counted, pps: rxPps, ...live };
     if (seconds > 0) {
-      reporter.sample({
+      const sample: RunSample = {
         elapsedMs: now.elapsedNs / 1e6,
         packets: now.packets,
         bytes: now.bytes,
@@ -167,7 +171,9 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
         kicks: now.kicks,
         timesBehind: now.timesBehind,
         received,
-      });
+      };
+      reporter.sample(sample);
+      report?.sample(sample);
     }
     previous = now;
   }, run.intervalMs);
@@ -177,6 +183,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     final = await session.wait();
   } catch (error) {
     rx?.close();
+    report?.fail(error);
     throw error;
   } finally {
     cpu?.release();
@@ -206,7 +213,6 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   const stamped = rx && run.stamp ? runStreams(rx.stamps(templates.length), templates.map((t, index) => ({ tags: t.tags, sent: final.perTemplate[index] ?? 0 }))) : undefined;
   metrics?.settle(runMetrics(metricsRun, final, counted, stamped));
   rx?.close();
-  if (outputClosed()) throw new OutputClosedError();
 
   const seconds = final.elapsedNs / 1e9;
   const summary: RunSummary = {
@@ -225,11 +231,12 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     metrics: log.metrics,
     received: counted && rxDev ? receivedSummary(rxDev, counted, stamped) : undefined,
   };
+  const nothingSent = final.errors > 0 && final.packets === 0 ? new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`) : undefined;
+  report?.finish(summary, nothingSent);
+  if (outputClosed()) throw new OutputClosedError();
   reporter.summary(summary);
   await metrics?.finish();
-  if (final.errors > 0 && final.packets === 0) {
-    throw new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`);
-  }
+  if (nothingSent) throw nothingSent;
 }
 
 /**

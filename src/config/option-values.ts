@@ -185,6 +185,13 @@ export const toggle: ValueType<boolean, boolean> = {
   fromProfile: (value) => value as boolean,
 };
 
+/** A file an HTML page is written to: its name ends in .html (or .htm), as a browser expects. */
+export const htmlFile: ValueType<string> = scalar({ type: 'string', pattern: '\\.[hH][tT][mM][lL]?$', description: 'an HTML file path, ending in .html' }, (value) => {
+  const path = String(value);
+  if (!/\.html?$/i.test(path)) throw new RangeError(`'${path}' does not end in .html: the report is an HTML page`);
+  return path;
+});
+
 /** A repeatable flag, a list in a profile; the flag's values come first. */
 export function strings(description: string): ValueType<string[], string[]> {
   return {

@@ -22,6 +22,7 @@ import {
   cpuList,
   duration,
   gigabits,
+  htmlFile,
   interval,
   listenAddress,
   oneOf,
@@ -320,6 +321,13 @@ export const OPTIONS = {
     commands: ['run'],
     type: oneOf(STAMP_CLOCKS),
     default: 'monotonic',
+    profile: true,
+  }),
+  report: option({
+    flag: '--report <file.html>',
+    help: 'when the run ends, write a report to this file: one self-contained HTML page with the rates over time, pacing, per-template counts, latency histograms (with --stamp), settings and environment',
+    commands: ['run'],
+    type: htmlFile,
     profile: true,
   }),
   interval: option({

@@ -2,7 +2,7 @@
 import { formatCount, formatNs, formatPercent } from './format.js';
 import { expectedPackets, type LatencySummary, type StampedReceived } from './stamped-streams.js';
 
-const CLOCK_NOTE: Record<string, string> = {
+export const CLOCK_NOTE: Record<string, string> = {
   monotonic: "CLOCK_MONOTONIC: valid when the sender runs on this host",
   tai: "CLOCK_TAI: valid across hosts only when both clocks are PTP-synchronized",
   mixed: 'stamped with both clocks by different senders',
