@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing xdperf needs and is missing, so `make test` and `make demo`
 # work on a fresh Debian/Ubuntu machine: Debian packages (clang/lld/wasi-libc for C plugins,
-# tshark for pcap checks), npm packages, and Go >= 1.24 for Go plugins (from the Go module
-# proxy when the system has none), and checks for the Rust toolchain the native core needs.
+# tshark for pcap checks, chromium for the HTML report's test), npm packages, and Go >= 1.24
+# for Go plugins (from the Go module proxy when the system has none), and checks for the Rust
+# toolchain the native core needs.
 # Quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +12,9 @@ say() { printf 'install-deps: %s\n' "$*" >&2; }
 
 # clang/lld/wasi-libc: C plugins and fixtures; libbpf-dev: BPF headers for the XDP counter;
 # tshark: the independent pcap reader of the tests; iproute2: the veth lab; prometheus: the
-# server that scrapes --metrics-addr in the metrics test.
-APT_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libbpf-dev linux-libc-dev tshark iproute2 curl python3 prometheus)
+# server that scrapes --metrics-addr in the metrics test; chromium: the browser that renders
+# run --report's page in its test (headless).
+APT_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libbpf-dev linux-libc-dev tshark iproute2 curl python3 prometheus chromium)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
