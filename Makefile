@@ -97,7 +97,7 @@ bench-plugins: build
 # the anchors' C AF_XDP sender and xdp-trafficgen, rate accuracy of every engine, start-up
 # time and memory, per-packet flows and IMIX; as root, about 25 minutes (BENCH_DURATION=5
 # about 14, BENCH_RUNS=1 about 9; BENCH_ONLY=flows only the flows and IMIX cases, about 7).
-# Writes out/bench/bench.md and bench.json; see scripts/bench.sh.
+# Writes out/bench/bench.md, bench.json and the chart bench.svg; see scripts/bench.sh.
 .PHONY: bench
 bench: build
 	@scripts/bench.sh

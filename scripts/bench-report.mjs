@@ -8,7 +8,10 @@
 //       one line of the anchors' measure.sh -> one JSON result line (as bench-run.mjs
 //       prints), with META_JSON's keys.
 //   node scripts/bench-report.mjs report RAW.ndjson OUTDIR META_JSON
-//       the results -> OUTDIR/bench.md (also printed) and OUTDIR/bench.json.
+//       the results -> OUTDIR/bench.md (also printed), OUTDIR/bench.json and the chart
+//       OUTDIR/bench.svg.
+//   node scripts/bench-report.mjs chart BENCH.json OUTDIR
+//       the chart of an earlier bench.json -> OUTDIR/bench.svg.
 //
 // Result lines (RAW.ndjson) carry `kind`: max (max-rate runs: tool, queues, len, rep),
 // rate (rate accuracy: tool, pps; `no_rate` for a tool that cannot pace), count1, rss,
@@ -62,7 +65,7 @@ const median = (v) => {
 const mpps = (v) => (v / 1e6).toFixed(3);
 const pct = (v, d = 2) => (v >= 0 ? '+' : '') + v.toFixed(d) + ' %';
 const label = {
-  xdperf: 'xdperf AF_XDP', 'xdperf-xdp': 'xdperf XDP live frames', 'xdperf-packet': 'xdperf AF_PACKET', 'xdperf-raw': 'xdperf raw socket',
+  'xdperf-afxdp': 'xdperf AF_XDP', 'xdperf-xdp': 'xdperf XDP live frames', 'xdperf-packet': 'xdperf AF_PACKET', 'xdperf-raw': 'xdperf raw socket',
   trafgen: 'trafgen (netsniff-ng)', 'c-afxdp': 'C AF_XDP anchor (afxdp_tx -c)', 'xdp-trafficgen': 'xdp-trafficgen anchor',
 };
 const engineOf = { 'xdperf-afxdp': 'afxdp', 'xdperf-xdp': 'xdp', 'xdperf-packet': 'packet', 'xdperf-raw': 'raw' };
@@ -73,6 +76,7 @@ const lenFor = (tool, len) => (tool === 'xdp-trafficgen' ? (len === 60 ? XDPTG_L
 // The usual names: 60 B without FCS is the "64-byte frame"; 1514 B is the full frame of a
 // 1500-byte MTU, named without FCS.
 const sizeName = (len) => (len === 60 ? '64 B' : `${len} B`);
+const flowName = (n) => (n === 1 ? 'fixed template (1 flow)' : `${n.toLocaleString('en-US')} flows`);
 const sizeLong = (len) => (len === 60 ? '64 B (60 B + FCS)' : len === XDPTG_LEN ? '64 B w/o FCS (68 B + FCS)²' : `${len} B (w/o FCS)`);
 
 function summarize(rows) {
@@ -91,7 +95,7 @@ function summarize(rows) {
   return s;
 }
 
-function report(rawPath, outDir, metaJson) {
+async function report(rawPath, outDir, metaJson) {
   const meta = JSON.parse(metaJson);
   const raw = readFileSync(rawPath, 'utf8').split('\n').filter(Boolean).map((l) => {
     try { return JSON.parse(l); } catch { return { kind: 'note', error: `unreadable result line: ${l.slice(0, 100)}` }; }
@@ -107,6 +111,7 @@ function report(rawPath, outDir, metaJson) {
   if (meta.only) md.push(`Only the ${meta.only} section ran (BENCH_ONLY=${meta.only}).`, '');
   md.push(`Veth lab, receive counted by an XDP program on the far end, count-only (\`xdperf recv --pin --count-only\`, as the anchors' lab counts; inline mode: the receiver's XDP runs as softirq on the sending CPU). ` +
     `Each max-rate run lasts ${D} s; received rates are taken over the window [1 s, ${D - 0.5} s] after the sender started; runs per case: ${meta.runs}, interleaved.`, '');
+  const chartAt = md.length; // where the chart's mention goes, once it is known there is one
 
   // which sections ran: BENCH_ONLY=flows runs only the flows and IMIX section
   const full = !meta.only;
@@ -273,7 +278,6 @@ function report(rawPath, outDir, metaJson) {
   const imixEngines = [...flowEngines, ['xdperf-packet', 'xdperf AF_PACKET (--engine packet)']];
   // the targets on the ratio to the fixed template, 64 B (issue 10)
   const FLOW_TARGETS = { 65535: 0.95, 1000000: 0.9 };
-  const flowName = (n) => (n === 1 ? 'fixed template (1 flow)' : `${n.toLocaleString('en-US')} flows`);
   const flowSum = {}; // "tool/flows" -> summarize() + the rows
   for (const [tool] of imixEngines) {
     for (const n of [1, ...Object.keys(FLOW_TARGETS).map(Number)]) {
@@ -535,17 +539,67 @@ function report(rawPath, outDir, metaJson) {
     md.push(`Note: ${lowIdle.length} run(s) started after ${meta.idle_wait} s of waiting with the machine still less than 90 % idle, so something else was running: ${what.join(', ')}.`, '');
   }
 
+  const svg = await benchChart(out);
+  if (svg) md.splice(chartAt, 0, 'Chart: [bench.svg](bench.svg), the received rates of the maximum-rate, flows and stamps cases (median of the runs, whiskers from the slowest to the fastest).', '');
   const text = md.join('\n');
   writeFileSync(join(outDir, 'bench.md'), text);
   writeFileSync(join(outDir, 'bench.json'), JSON.stringify(out, null, 2) + '\n');
+  if (svg) writeFileSync(join(outDir, 'bench.svg'), svg);
   process.stdout.write(text);
+}
+
+// --- the chart -------------------------------------------------------------------
+
+// bench.svg: received rates as bars, the median of the runs with a whisker from the slowest to
+// the fastest, drawn by the run report's chart module (dist/src/chart: `make bench` builds
+// first), so the bench and the report share one way of drawing. Undefined when nothing ran.
+async function benchChart(out) {
+  const { barChart, barChartHeight } = await import('../dist/src/chart/bar-chart.js');
+  const { PALETTE, stacked } = await import('../dist/src/chart/plot.js');
+  const { siLabel } = await import('../dist/src/chart/scale.js');
+  const value = { title: 'received packets per second', format: (v) => siLabel(v, 'pps') };
+  const bar = (entry, what) => (entry?.ok ? { value: entry.rx_median, low: entry.rx_min, high: entry.rx_max,
+    tip: `${what}: ${mpps(entry.rx_median)} Mpps received, median of ${entry.ok} run${entry.ok === 1 ? '' : 's'} (${mpps(entry.rx_min)}–${mpps(entry.rx_max)})` } : undefined);
+  const panel = (heading, series, groups) => {
+    const spec = { title: heading, value, series: series.map((name, i) => ({ label: name, color: PALETTE[i] })), groups: groups.filter((g) => g.bars.some(Boolean)) };
+    return spec.groups.length ? { heading, chart: barChart(spec), height: barChartHeight(spec) } : null;
+  };
+  const threads = (tool, q) => (tool === 'c-afxdp' || tool === 'trafgen' ? '' : `, ${q} ${q === 1 ? 'thread' : 'threads'}`);
+  const senders = [...new Map(out.max.map((m) => [`${m.tool}/${m.queues}`, m])).values()];
+  const FLOWS = [1, 65535, 1000000];
+  const flowTools = [...new Set(out.flows.map((f) => f.tool))];
+  const stampCases = [...new Map(out.stamps.map((s) => [`${s.tool}/${s.receiver}`, s])).values()];
+  const panels = [
+    panel('Maximum rate', ['64 B', '1514 B'], senders.map(({ tool, queues }) => {
+      const name = `${label[tool] ?? tool}${threads(tool, queues)}${tool === 'xdp-trafficgen' ? ' (64 B without FCS)' : ''}`;
+      const at = (len) => out.max.find((m) => m.tool === tool && m.queues === queues && m.len === len);
+      return { label: name, bars: [bar(at(lenFor(tool, 60)), `${name}, 64 B`), bar(at(1514), `${name}, 1514 B`)] };
+    })),
+    panel('Per-packet flows (1 queue, 64 B)', FLOWS.map(flowName), flowTools.map((tool) => ({
+      label: label[tool] ?? tool,
+      bars: FLOWS.map((n) => bar(out.flows.find((f) => f.tool === tool && f.flows === n), `${label[tool] ?? tool}, ${flowName(n)}`)),
+    }))),
+    panel('Stamps (1 queue, 64 B)', ['unstamped', '--stamp'], stampCases.map(({ tool, receiver }) => {
+      const name = `${label[tool] ?? tool}, ${receiver} receiver`;
+      return { label: name, bars: [false, true].map((stamped) => bar(out.stamps.find((s) => s.tool === tool && s.receiver === receiver && s.stamped === stamped), `${name}, ${stamped ? 'stamped' : 'unstamped'}`)) };
+    })),
+  ].filter(Boolean);
+  if (panels.length === 0) return undefined;
+  return stacked({ title: `xdperf benchmark, ${out.meta.date}, kernel ${out.meta.kernel}, xdperf ${out.meta.xdperf}`, width: 1000, standalone: true }, panels).source + '\n';
+}
+
+async function chartOf(benchJson, outDir) {
+  const svg = await benchChart(JSON.parse(readFileSync(benchJson, 'utf8')));
+  if (!svg) throw new Error(`${benchJson}: no case to chart`);
+  writeFileSync(join(outDir, 'bench.svg'), svg);
 }
 
 try {
   if (cmd === 'trafgen-cfg') trafgenCfg();
   else if (cmd === 'anchor-line') anchorLine(args[0], args[1] ?? '');
-  else if (cmd === 'report') report(args[0], args[1], args[2]);
-  else throw new Error('usage: bench-report.mjs trafgen-cfg | anchor-line META LINE | report RAW OUTDIR META');
+  else if (cmd === 'report') await report(args[0], args[1], args[2]);
+  else if (cmd === 'chart') await chartOf(args[0], args[1]);
+  else throw new Error('usage: bench-report.mjs trafgen-cfg | anchor-line META LINE | report RAW OUTDIR META | chart BENCH.json OUTDIR');
 } catch (e) {
   process.stderr.write(`bench-report: ${e.message}\n`);
   process.exit(1);

@@ -27,8 +27,8 @@
 # 10 s case costs about 12 s with start-up, and each run brings 5 labs up and down.
 # BENCH_DURATION=5 takes about 14 minutes, BENCH_RUNS=1 about 9.
 #
-# Writes OUT/bench.md (also printed), OUT/bench.json and OUT/raw.ndjson; what each case
-# measures, and how, is in docs/bench.md.
+# Writes OUT/bench.md (also printed), OUT/bench.json, the chart OUT/bench.svg and
+# OUT/raw.ndjson; what each case measures, and how, is in docs/bench.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -355,7 +355,7 @@ xdperf_rev() {
 	echo "$rev"
 }
 
-# write_report: OUT/bench.md (printed) and OUT/bench.json from RAW
+# write_report: OUT/bench.md (printed), OUT/bench.json and OUT/bench.svg from RAW
 TRAFGEN_VERSION="" XDPTG_VERSION=""
 write_report() {
 	local meta
@@ -375,7 +375,7 @@ write_report() {
 		"$(xdperf_rev)" "$TRAFGEN_VERSION" "$ANCHORS" "$DUR" "$RUNS" "$SAMPLER_CPU" "$XDPTG_VERSION")
 	node scripts/bench-report.mjs report "$RAW" "$OUT" "$meta"
 	echo
-	log "wrote $OUT/bench.md, $OUT/bench.json and $OUT/raw.ndjson"
+	log "wrote $OUT/bench.md, $OUT/bench.json, $OUT/bench.svg and $OUT/raw.ndjson"
 }
 
 if [ "$ONLY" = flows ]; then

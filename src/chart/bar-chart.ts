@@ -49,6 +49,11 @@ function layout(spec: BarChartSpec): { area: Area; band: number; width: number; 
   return { area, band, width, height: area.bottom + 44 };
 }
 
+/** How tall the chart of `spec` is (it grows with the groups), for stacking charts. */
+export function barChartHeight(spec: BarChartSpec): number {
+  return layout(spec).height;
+}
+
 export function barChart(spec: BarChartSpec): Markup {
   const { area, band, width, height } = layout(spec);
   const bars = spec.groups.flatMap((g) => g.bars.filter((b): b is Bar => b !== undefined));

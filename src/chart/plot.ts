@@ -88,6 +88,24 @@ export function xAxis(area: Area, axis: Axis, height: number): Markup {
   );
 }
 
+const HEADING = 30;
+
+/** Charts one under another in one SVG under its title, each under a heading: a standalone file of several charts. */
+export function stacked(frame: Omit<ChartFrame, 'height'>, panels: { heading: string; chart: Markup; height: number }[]): Markup {
+  let height = HEADING;
+  const placed = panels.map((panel) => {
+    const top = height;
+    height += HEADING + panel.height;
+    return el(
+      'g',
+      { transform: `translate(0 ${top})` },
+      el('text', { x: 8, y: 22, 'font-size': 15, 'font-weight': 'bold' }, panel.heading),
+      el('g', { transform: `translate(0 ${HEADING})` }, panel.chart),
+    );
+  });
+  return svg({ ...frame, height }, el('text', { x: 8, y: 22, 'font-size': 16, 'font-weight': 'bold' }, frame.title), placed);
+}
+
 export interface LegendItem {
   label: string;
   color: string;
