@@ -50,9 +50,9 @@ lab('a stamped, paced run: the file fetches nothing, and chromium draws its rate
 
   const dom = renderedDom(path);
   const rates = section(dom, 'rates');
-  // sent and received packet rate, sent bit rate, loss per interval; a marker per sample
-  assert.is(count(rates, /<polyline /g), 4);
-  assert.ok(count(rates, /<circle /g) >= 4 * 8, `${count(rates, /<circle /g)} markers`);
+  // sent and received packet and bit rates, loss per interval; a marker per sample
+  assert.is(count(rates, /<polyline /g), 5);
+  assert.ok(count(rates, /<circle /g) >= 5 * 8, `${count(rates, /<circle /g)} markers`);
   const latency = section(dom, 'latency');
   assert.ok(count(latency, /<rect class="bar"/g) >= 3, 'the histogram has bars');
   assert.is(count(latency, /<g class="marker">/g), 4, 'p50, p90, p99, p99.9');

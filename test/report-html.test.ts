@@ -34,7 +34,7 @@ function sample(i: number, pps: number, lost = 0): RunSample {
     ringFull: 0,
     kicks: i,
     timesBehind: 0,
-    received: { packets: i * 100_000 - lost, bytes: 0, pps, lost, expected: i * 100_000, p99Ns: 9000 },
+    received: { packets: i * 100_000 - lost, bytes: (i * 100_000 - lost) * 60, pps, lost, expected: i * 100_000, p99Ns: 9000 },
   };
 }
 
@@ -141,8 +141,10 @@ test('text from plugins, the command line, the host and errors is escaped wherev
 test('a stamped run: rates over time with the target, the latency histogram with its percentiles, the streams table', () => {
   const page = htmlReport(record());
   const rates = sectionOf(page, 'rates');
-  assert.is(count(rates, '<polyline'), 4, 'sent and received packet rate, sent bit rate, loss');
+  assert.is(count(rates, '<polyline'), 5, 'sent and received packet and bit rates, loss');
   assert.ok(rates.includes('target 100.00 kpps'));
+  // 1.00–2.00 s: 100,100 pps of the 100,000 60-byte frames counted in the interval
+  assert.ok(rates.includes('<title>1.00–2.00 s: received 48.05 Mbit/s</title>'));
   const latencySection = sectionOf(page, 'latency');
   assert.is(count(latencySection, 'class="bar"'), 3, 'a bar per bin');
   for (const label of ['p50 1.40 µs', 'p90 1.90 µs', 'p99 4.50 µs', 'p99.9 19.0 µs']) assert.ok(latencySection.includes(`>${label}</text>`), label);
@@ -159,7 +161,7 @@ test('a run without a receiver has no received series and no stamped section; a 
   const failed = htmlReport(record({ summary: undefined, failure: 'interface xdperf0: went down' }));
   assert.ok(failed.includes('<p class="failed">The run failed: interface xdperf0: went down. This report holds what was recorded until then.</p>'));
   assert.ok(sectionOf(failed, 'summary').includes('400,000 packets in 4.000 s'), 'what the last sample says');
-  assert.is(count(sectionOf(failed, 'rates'), '<polyline'), 4);
+  assert.is(count(sectionOf(failed, 'rates'), '<polyline'), 5);
 });
 
 test('pacing quality: the whole intervals only, their spread, in the unit of the target', () => {

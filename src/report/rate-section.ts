@@ -32,6 +32,18 @@ function points(samples: readonly RunSample[], value: (s: RunSample, i: number) 
   });
 }
 
+/**
+ * The received bit rate of the interval: its received packet rate times the mean frame the
+ * receiver counted in it, so that it is taken over the same time as the packet rate.
+ */
+function receivedBps(samples: readonly RunSample[], i: number): number | undefined {
+  const now = samples[i]!.received;
+  if (now?.pps === undefined) return undefined;
+  const before = samples[i - 1]?.received;
+  const packets = now.packets - (before?.packets ?? 0);
+  return packets > 0 ? (now.pps * (now.bytes - (before?.bytes ?? 0)) * 8) / packets : 0;
+}
+
 /** The share of the packets expected in the interval that were lost in it (stamps: by sequence number). */
 function intervalLoss(samples: readonly RunSample[], i: number): number | undefined {
   const now = samples[i]!.received;
@@ -62,7 +74,10 @@ export function rateSection(record: RunRecord): Markup {
     title: 'Bit rate over time',
     x: TIME_AXIS,
     y: { title: 'bits per second (L2, without FCS)', format: (v) => siLabel(v, 'bit/s') },
-    series: [{ label: 'sent', color: SENT_COLOR, points: points(samples, (s) => s.bps, (v) => `sent ${formatBps(v)}`) }],
+    series: [
+      { label: 'sent', color: SENT_COLOR, points: points(samples, (s) => s.bps, (v) => `sent ${formatBps(v)}`) },
+      { label: 'received', color: RECEIVED_COLOR, open: true, points: points(samples, (_, i) => receivedBps(samples, i), (v) => `received ${formatBps(v)}`) },
+    ],
     references: start.targetBps === undefined ? [] : [{ label: `target ${formatBps(start.targetBps)}`, y: start.targetBps }],
   });
   const loss =
@@ -89,7 +104,7 @@ export function rateSection(record: RunRecord): Markup {
     'rates',
     'Rates over time',
     figure('Packet rate', packetRate, `Each point is the rate over the interval that ends there (${samples.length} samples).${received ? ' Received: counted by the XDP counter at the far end.' : ''}`),
-    figure('Bit rate', bitRate, 'The sent bit rate counts L2 frames without FCS, preamble or inter-frame gap, as --bps does.'),
+    figure('Bit rate', bitRate, 'Of L2 frames without FCS, preamble or inter-frame gap, as --bps counts them.'),
     loss && figure('Loss per interval', loss, 'Mid-run loss is read off the sequence numbers that arrived, so packets still in flight do not count as lost.'),
     folded(
       `${samples.length > MAX_ROWS ? `The first ${formatCount(MAX_ROWS)} of ${formatCount(samples.length)} samples (--json has them all)` : `Every sample (${samples.length})`}; errors, ring full and times behind are totals so far`,
