@@ -108,6 +108,13 @@ scraped.before(async () => {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`prometheus did not become ready: ${prometheusLog()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  // Ready is not scraping: Prometheus hands its targets to the scrape loops only at its next
+  // reload tick (up to 5 s later). A run before that would not be scraped at all, so the suite
+  // waits until both targets have been tried (up 0: nothing listens there yet).
+  while ((await query('up')).length < 2) {
+    if (Date.now() > deadline) throw new Error(`prometheus scraped no target within 30 s: ${prometheusLog()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 });
 
 scraped.after(stopPrometheus);
