@@ -3,7 +3,7 @@
  * the JSON Schema the option table makes (options.ts); every error names the file and the key.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { XdperfError } from '../errors.js';
 import { fromPackageRoot } from '../paths.js';
 import { profileSchema, type RunProfile } from './options.js';
@@ -14,7 +14,12 @@ export type { RunProfile } from './options.js';
 /** The published schema, which test/options.test.ts holds equal to the one the option table makes. */
 export const PROFILE_SCHEMA_PATH = fromPackageRoot('src', 'config', 'profile.schema.json');
 
-const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile<RunProfile>(profileSchema() as object);
+// Compiled when a profile is read (ajv takes about 0.1 s), not by every run that has none.
+let validator: ValidateFunction<RunProfile> | undefined;
+function validateProfile(): ValidateFunction<RunProfile> {
+  validator ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile<RunProfile>(profileSchema() as object);
+  return validator;
+}
 
 function explain(file: string, error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).join('.');
@@ -38,6 +43,7 @@ export function parseProfile(file: string, text: string): RunProfile {
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new XdperfError(`${file}: must be a mapping of option names to values`);
   }
+  const validate = validateProfile();
   if (!validate(document)) throw new XdperfError(explain(file, validate.errors![0]!));
   return document;
 }
