@@ -571,7 +571,7 @@ async function benchChart(out) {
   const stampCases = [...new Map(out.stamps.map((s) => [`${s.tool}/${s.receiver}`, s])).values()];
   const panels = [
     panel('Maximum rate', ['64 B', '1514 B'], senders.map(({ tool, queues }) => {
-      const name = `${label[tool] ?? tool}${threads(tool, queues)}${tool === 'xdp-trafficgen' ? ' (64 B without FCS)' : ''}`;
+      const name = `${label[tool] ?? tool}${threads(tool, queues)}${tool === 'xdp-trafficgen' ? ' (64 B, no FCS)' : ''}`;
       const at = (len) => out.max.find((m) => m.tool === tool && m.queues === queues && m.len === len);
       return { label: name, bars: [bar(at(lenFor(tool, 60)), `${name}, 64 B`), bar(at(1514), `${name}, 1514 B`)] };
     })),

@@ -51,7 +51,7 @@ test('bench.svg: a bar per case that ran, its numbers in its tooltip, xdperf bes
     for (const tip of [
       'xdperf AF_XDP, 1 thread, 64 B: 1.106 Mpps received, median of 3 runs (1.073–1.117)',
       'C AF_XDP anchor (afxdp_tx -c), 64 B: 1.016 Mpps received, median of 3 runs (0.986–1.026)',
-      'xdp-trafficgen anchor, 1 thread (64 B without FCS), 64 B: 6.294 Mpps received, median of 3 runs (6.105–6.357)',
+      'xdp-trafficgen anchor, 1 thread (64 B, no FCS), 64 B: 6.294 Mpps received, median of 3 runs (6.105–6.357)',
       'xdperf XDP live frames, 65,535 flows: 7.100 Mpps received, median of 3 runs (6.887–7.171)',
     ]) {
       assert.ok(svg.includes(`<title>${tip}</title>`), tip);
