@@ -40,11 +40,12 @@ function writeNew(path: string, text: string): void {
 }
 
 export function checkReportPath(path: string): void {
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new XdperfError(`--report ${path}: is a directory`);
   const probe = temporaryBeside(path);
   try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new XdperfError(`--report ${path}: is a directory`);
     writeNew(probe, '');
   } catch (error) {
+    if (error instanceof XdperfError) throw error;
     throw new XdperfError(`--report ${path}: cannot write in ${dirname(path)}: ${reason(error)}`);
   }
   rmSync(probe, { force: true });

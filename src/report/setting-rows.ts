@@ -4,6 +4,7 @@
  * in RFC 3339), and whether it was given (on the command line or in the profile) or is the
  * default.
  */
+import { formatListenAddress, type ListenAddress } from '../config/listen-address.js';
 import { flagName, GIVEN, optionsOf, type OptionName, type OptionValues } from '../config/options.js';
 import { formatDuration, formatSize } from '../units.js';
 
@@ -16,6 +17,7 @@ export interface SettingRow {
 function valueText(name: OptionName, value: unknown, schema: { readonly [keyword: string]: unknown }): string {
   if (value === undefined) return 'not set';
   if (name === 'startAt') return new Date(value as number).toISOString();
+  if (name === 'metricsAddr') return formatListenAddress(value as ListenAddress);
   if (name === 'queues') {
     const queues = value as { ids?: number[]; count: number };
     return queues.ids?.join(',') ?? String(queues.count);
