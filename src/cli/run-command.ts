@@ -232,9 +232,10 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
     received: counted && rxDev ? receivedSummary(rxDev, counted, stamped) : undefined,
   };
   const nothingSent = final.errors > 0 && final.packets === 0 ? new XdperfError(`interface ${device.name}: nothing was sent (${final.errors} transmit errors)`) : undefined;
+  // The summary first: a report that cannot be written must not cost the user the run's numbers.
+  if (!outputClosed()) reporter.summary(summary);
   report?.finish(summary, nothingSent);
   if (outputClosed()) throw new OutputClosedError();
-  reporter.summary(summary);
   await metrics?.finish();
   if (nothingSent) throw nothingSent;
 }
