@@ -405,6 +405,18 @@ server('finish: closes at once when nothing ever scraped', async () => {
   assert.ok(await refused(port));
 });
 
+server('finish: closes at once after a single scrape (a curl, not a scraper with an interval)', async () => {
+  const port = await freePort();
+  const metrics = await MetricsServer.listen({ host: '127.0.0.1', port });
+  metrics.observe(() => ({ running: true }));
+  await get(port);
+  metrics.settle({ running: false });
+  const started = performance.now();
+  await metrics.finish();
+  assert.ok(performance.now() - started < 100);
+  assert.ok(await refused(port));
+});
+
 server('finish: serves the final counts until the next scrape has read them, then closes', async () => {
   const port = await freePort();
   const metrics = await MetricsServer.listen({ host: '127.0.0.1', port });

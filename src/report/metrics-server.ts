@@ -8,8 +8,8 @@
  * set. When the command is done it sets the final values and, if anything scraped it, keeps
  * serving until one more scrape has read them: otherwise the last seconds of a run would never
  * reach Prometheus. That wait is at most one and a half times the interval between the last two
- * scrapes (a scrape a little late still counts), or 60 s, Prometheus's default scrape_interval,
- * after a single scrape; Ctrl-C ends it. Nothing waits when nothing scraped.
+ * scrapes (a scrape a little late still counts); Ctrl-C ends it. Nothing waits before two scrapes
+ * came: one scrape (a user's curl) gives no interval to wait for.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatListenAddress, type ListenAddress } from '../config/listen-address.js';
@@ -17,9 +17,6 @@ import { describeError, XdperfError } from '../errors.js';
 import type { MetricsSnapshot } from './prometheus-metrics.js';
 
 export type MetricsSource = () => MetricsSnapshot;
-
-/** The scrape interval assumed after a single scrape: Prometheus's default. */
-const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
 
 /** Why an address cannot be bound, by errno. */
 const LISTEN_ERRORS: Record<string, string> = {
@@ -79,9 +76,8 @@ export class MetricsServer {
    * SIGINT or SIGTERM ends it), saying so on stderr when it waits; then closes.
    */
   async finish(): Promise<void> {
-    const [previous, last] = this.scrapes.length === 2 ? this.scrapes : [undefined, this.scrapes[0]];
-    const interval = previous === undefined ? DEFAULT_SCRAPE_INTERVAL_MS : last! - previous;
-    const waitMs = last === undefined || this.finalRead ? 0 : last + interval * 1.5 - performance.now();
+    const [previous, last] = this.scrapes;
+    const waitMs = previous === undefined || last === undefined || this.finalRead ? 0 : last + (last - previous) * 1.5 - performance.now();
     if (waitMs > 0) {
       process.stderr.write(`xdperf: metrics: serving the final counts at ${this.address} until the next scrape reads them (at most ${Math.ceil(waitMs / 1000)} s; Ctrl-C ends the wait)\n`);
       await new Promise<void>((resolve) => {
@@ -130,7 +126,8 @@ export class MetricsServer {
     response.writeHead(200, { 'Content-Type': contentType });
     // Closing is safe once the final counts are handed to the kernel, not before.
     response.end(text, () => {
-      if (snapshot !== this.final) return;
+      // A HEAD request carries no counts.
+      if (snapshot !== this.final || request.method === 'HEAD') return;
       this.finalRead = true;
       this.finalScraped?.();
     });
