@@ -105,6 +105,7 @@ function latencyOf(samples: number[]): StreamLatency {
   return {
     count: samples.length,
     minNs: sorted[0]!,
+    sumNs: mean * samples.length,
     meanNs: mean,
     p50Ns: 0,
     p90Ns: 0,

@@ -41,6 +41,7 @@ function sample(i: number, pps: number, lost = 0): RunSample {
 const latency = {
   count: 100_000,
   minNs: 900,
+  sumNs: 150_000_000,
   meanNs: 1500,
   p50Ns: 1400,
   p90Ns: 1900,

@@ -71,7 +71,7 @@ test('NDJSON: the start and summary events carry each template\'s flows', () => 
 
 test('a stamped run says what arrived of each stream, its latency, and the frames without a stamp', () => {
   const { reporter: r, lines } = reporter('plain');
-  const latency = (p50Ns: number) => ({ count: 1, minNs: 900, meanNs: 5_000, p50Ns, p90Ns: 8_000, p99Ns: 20_000, p999Ns: 40_000, maxNs: 1_500_000, jitterNs: 1_200, histogram: [] });
+  const latency = (p50Ns: number) => ({ count: 1, minNs: 900, sumNs: 5_000, meanNs: 5_000, p50Ns, p90Ns: 8_000, p99Ns: 20_000, p999Ns: 40_000, maxNs: 1_500_000, jitterNs: 1_200, histogram: [] });
   const stream = { packets: 0, bytes: 0, lost: 0, duplicated: 0, reordered: 0, beyondWindow: 0, clockAhead: 0 };
   r.summary({
     ...summary([

@@ -732,6 +732,8 @@ pub struct StreamStamps {
 pub struct StreamLatency {
     pub count: f64,
     pub min_ns: f64,
+    /// Of every sample (exact below 2^53 ns, 104 days).
+    pub sum_ns: f64,
     pub mean_ns: f64,
     pub p50_ns: f64,
     pub p90_ns: f64,
@@ -785,6 +787,7 @@ impl From<receiver::LatencyStats> for StreamLatency {
         StreamLatency {
             count: l.count as f64,
             min_ns: l.min_ns as f64,
+            sum_ns: l.sum_ns as f64,
             mean_ns: l.mean_ns,
             p50_ns: l.p50_ns as f64,
             p90_ns: l.p90_ns as f64,

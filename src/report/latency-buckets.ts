@@ -29,7 +29,7 @@ export interface PromBuckets {
 }
 
 /** `latency`'s samples in the Prometheus buckets. */
-export function promBuckets(latency: Pick<StreamLatency, 'histogram' | 'meanNs'>): PromBuckets {
+export function promBuckets(latency: Pick<StreamLatency, 'histogram' | 'sumNs'>): PromBuckets {
   const boundsNs = LATENCY_BOUNDS_SECONDS.map((le) => Math.round(le * 1e9));
   const cumulative = boundsNs.map(() => 0);
   let count = 0;
@@ -42,6 +42,7 @@ export function promBuckets(latency: Pick<StreamLatency, 'histogram' | 'meanNs'>
   }
   // The histogram's count, not the stream's: the receiver adds a sample to its stream's count
   // a moment before its bucket, and a histogram whose +Inf bucket is below a finite one is
-  // invalid. Once the packets stopped arriving the two are the same.
-  return { cumulative, count, sumSeconds: (latency.meanNs * count) / 1e9 };
+  // invalid. Once the packets stopped arriving the two are the same. The sum is the receiver's
+  // own, exact and only growing, as a histogram's _sum must be.
+  return { cumulative, count, sumSeconds: latency.sumNs / 1e9 };
 }

@@ -672,6 +672,11 @@ fn latency_is_measured_on_the_stamps_clock_and_a_clock_ahead_is_counted_apart() 
         "mean {}",
         latency.mean_ns
     );
+    assert_eq!(
+        latency.sum_ns as f64 / 200.0,
+        latency.mean_ns,
+        "the sum the mean is of"
+    );
     // Half the samples near 1 ms, half near 3 ms: the median is the last of
     // the first half (nearest rank), p90 in the second.
     assert!(

@@ -70,6 +70,8 @@ pub struct StreamStamps {
 pub struct LatencyStats {
     pub count: u64,
     pub min_ns: u64,
+    /// Of every sample: exact, and only grows while samples come.
+    pub sum_ns: u64,
     pub mean_ns: f64,
     pub p50_ns: u64,
     pub p90_ns: u64,
@@ -271,6 +273,7 @@ impl LatencyStats {
         LatencyStats {
             count: samples.count,
             min_ns: min,
+            sum_ns: samples.sum,
             mean_ns: samples.sum as f64 / samples.count as f64,
             p50_ns: percentile(0.5),
             p90_ns: percentile(0.9),
