@@ -539,11 +539,14 @@ async function report(rawPath, outDir, metaJson) {
     md.push(`Note: ${lowIdle.length} run(s) started after ${meta.idle_wait} s of waiting with the machine still less than 90 % idle, so something else was running: ${what.join(', ')}.`, '');
   }
 
+  // The numbers are written before the chart is drawn: a chart that fails must not cost a
+  // 25-minute bench its report.
+  writeFileSync(join(outDir, 'bench.json'), JSON.stringify(out, null, 2) + '\n');
+  writeFileSync(join(outDir, 'bench.md'), md.join('\n'));
   const svg = await benchChart(out);
   if (svg) md.splice(chartAt, 0, 'Chart: [bench.svg](bench.svg), the received rates of the maximum-rate, flows and stamps cases (median of the runs, whiskers from the slowest to the fastest).', '');
   const text = md.join('\n');
   writeFileSync(join(outDir, 'bench.md'), text);
-  writeFileSync(join(outDir, 'bench.json'), JSON.stringify(out, null, 2) + '\n');
   if (svg) writeFileSync(join(outDir, 'bench.svg'), svg);
   process.stdout.write(text);
 }
