@@ -218,4 +218,12 @@ lab('without root: the missing capability is named', () => {
   assert.match(errorLine(result), /permission denied \(needs CAP_NET_ADMIN and CAP_NET_RAW, or root\)/);
 });
 
+lab('without root, recv names what loading its XDP program needs', () => {
+  const result = runCli(['recv', '--dev', LAB.tx, '--duration', '1s'], {
+    wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'],
+  });
+  assert.is(result.code, 1, result.stderr);
+  assert.is(errorLine(result), `xdperf: interface ${LAB.tx}: XDP counter: load: permission denied (needs CAP_BPF and CAP_PERFMON, or root)`);
+});
+
 lab.run();

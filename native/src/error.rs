@@ -99,6 +99,17 @@ pub struct Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// What sockets (AF_XDP, AF_PACKET) and attaching XDP need.
+const SOCKET_CAPABILITIES: &str = "CAP_NET_ADMIN and CAP_NET_RAW";
+/// What loading a BPF program or creating its maps needs.
+pub const BPF_CAPABILITIES: &str = "CAP_BPF and CAP_PERFMON";
+/// What entering another network namespace needs.
+pub const NETNS_CAPABILITIES: &str = "CAP_SYS_ADMIN";
+
+fn permission_denied(capabilities: &str) -> String {
+    format!("permission denied (needs {capabilities}, or root)")
+}
+
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
@@ -138,7 +149,7 @@ impl Error {
         let (kind, problem) = match errno {
             libc::EPERM | libc::EACCES => (
                 ErrorKind::PermissionDenied,
-                "permission denied (needs CAP_NET_ADMIN and CAP_NET_RAW, or root)".to_string(),
+                permission_denied(SOCKET_CAPABILITIES),
             ),
             libc::ENODEV | libc::ENXIO => (ErrorKind::NoSuchInterface, "no such interface".into()),
             libc::ENETDOWN => (ErrorKind::InterfaceDown, "interface is down".into()),
@@ -160,6 +171,18 @@ impl Error {
             errno: Some(errno),
             ..Error::new(kind, format!("{subject}: {problem}"))
         }
+    }
+
+    /// Names `capabilities` as what a permission error needs, where the
+    /// operation needs others than the sockets' (a BPF load, setns).
+    pub fn needing(mut self, capabilities: &str) -> Self {
+        if self.kind == ErrorKind::PermissionDenied {
+            self.message = self.message.replace(
+                &permission_denied(SOCKET_CAPABILITIES),
+                &permission_denied(capabilities),
+            );
+        }
+        self
     }
 
     /// One line for a library error (aya's): the errno found in its source
@@ -213,6 +236,20 @@ pub fn describe_errno(errno: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bpf_load_or_setns_names_its_own_capabilities() {
+        let load = Error::from_errno("XDP counter: load", libc::EPERM).needing(BPF_CAPABILITIES);
+        assert_eq!(
+            load.message,
+            "XDP counter: load: permission denied (needs CAP_BPF and CAP_PERFMON, or root)"
+        );
+        let other = Error::from_errno("XDP counter: load", libc::EINVAL).needing(BPF_CAPABILITIES);
+        assert_eq!(
+            other.message,
+            "XDP counter: load: invalid argument (errno 22)"
+        );
+    }
 
     #[test]
     fn permission_error_names_the_capabilities() {

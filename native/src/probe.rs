@@ -14,7 +14,7 @@ use aya::programs::{TestRun, TestRunAttrs, TestRunOptions, Xdp, XdpMode};
 use aya::{Ebpf, EbpfLoader};
 
 use crate::error::{describe_errno, errno_in, Error, ErrorKind, Result};
-use crate::kernel::bpf::load_xdp;
+use crate::kernel::bpf::{self, load_xdp};
 use crate::kernel::device::{device_info, DeviceInfo};
 use crate::kernel::netlink::{self, XdpAttachment, XDP_FEATURE_NDO_XMIT};
 use crate::kernel::packet_ring::{RingGeometry, TxRing};
@@ -129,7 +129,7 @@ impl ProbePrograms {
         let subject = "XDP probe programs";
         let mut ebpf = EbpfLoader::new()
             .load(OBJECT)
-            .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+            .map_err(|err| bpf::load_error(subject, &err))?;
         for name in [PASS_PROGRAM, DROP_PROGRAM] {
             load_xdp(&mut ebpf, name, subject)?;
         }

@@ -389,7 +389,7 @@ fn open_object(verdict: Verdict, tracking: Tracking, subject: &str) -> Result<Eb
     }
     loader
         .load(OBJECT)
-        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))
+        .map_err(|err| bpf::load_error(subject, &err))
 }
 
 fn take_maps(ebpf: &mut Ebpf, tracking: Tracking, subject: &str) -> Result<Maps> {

@@ -13,7 +13,7 @@ use aya::programs::XdpMode;
 use aya::EbpfLoader;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kernel::bpf::load_xdp;
+use crate::kernel::bpf::{self, load_xdp};
 use crate::kernel::netns;
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/xdp_impair_steer.o"));
@@ -49,7 +49,7 @@ pub fn attach(
         let mut ebpf = EbpfLoader::new()
             .override_global(RECEIVER_IP_GLOBAL, &receiver_ip, true)
             .load(OBJECT)
-            .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+            .map_err(|err| bpf::load_error(&subject, &err))?;
         let program = load_xdp(&mut ebpf, PROGRAM, &subject)?;
         let link_id = program
             .attach(&ifname, XdpMode::Driver)

@@ -11,7 +11,7 @@ use std::path::Path;
 use aya::programs::Xdp;
 use aya::{Ebpf, Pod};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, BPF_CAPABILITIES};
 
 /// Finds the XDP program `name` in `ebpf` and loads it into the kernel;
 /// errors name `subject`.
@@ -26,10 +26,14 @@ pub fn load_xdp<'a>(ebpf: &'a mut Ebpf, name: &str, subject: &str) -> Result<&'a
         })?
         .try_into()
         .map_err(|err| Error::from_source_chain(subject, &err))?;
-    program
-        .load()
-        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+    program.load().map_err(|err| load_error(subject, &err))?;
     Ok(program)
+}
+
+/// A BPF object or program that the kernel would not load: a permission
+/// error names the capabilities loading needs.
+pub fn load_error(subject: &str, err: &(dyn std::error::Error + 'static)) -> Error {
+    Error::from_source_chain(&format!("{subject}: load"), err).needing(BPF_CAPABILITIES)
 }
 
 /// `struct counts` in xdp_count.c.

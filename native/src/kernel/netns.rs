@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::os::fd::AsRawFd;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, NETNS_CAPABILITIES};
 
 const NETNS_DIR: &str = "/var/run/netns";
 
@@ -54,7 +54,8 @@ fn open(name: &str) -> Result<File> {
             ErrorKind::NoSuchNamespace,
             format!("network namespace {name}: no such namespace ({path})"),
         ),
-        Some(errno) => Error::from_errno(&format!("network namespace {name}"), errno),
+        Some(errno) => Error::from_errno(&format!("network namespace {name}"), errno)
+            .needing(NETNS_CAPABILITIES),
         None => Error::new(
             ErrorKind::Kernel,
             format!("network namespace {name}: {err}"),
@@ -68,10 +69,10 @@ fn enter(name: &str, namespace: &File) -> Result<()> {
     let rc = unsafe { libc::setns(namespace.as_raw_fd(), libc::CLONE_NEWNET) };
     if rc < 0 {
         let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-        return Err(Error::from_errno(
-            &format!("network namespace {name}"),
-            errno,
-        ));
+        return Err(
+            Error::from_errno(&format!("network namespace {name}"), errno)
+                .needing(NETNS_CAPABILITIES),
+        );
     }
     Ok(())
 }

@@ -89,6 +89,14 @@ impl XskTx {
                 format!("{subject}: zero-copy is not supported by this driver"),
             )
             .instead(Setting::XdpMode, &["auto", "copy"]),
+            // The kernel counts a UMEM against RLIMIT_MEMLOCK unless the
+            // process has CAP_IPC_LOCK, and says ENOBUFS when it does not fit.
+            (_, libc::ENOBUFS) => Error::new(
+                ErrorKind::Kernel,
+                format!(
+                    "{subject}: the UMEM exceeds the locked-memory limit (raise it: ulimit -l unlimited, or grant CAP_IPC_LOCK)"
+                ),
+            ),
             (_, libc::EINVAL) => Error::new(
                 ErrorKind::Kernel,
                 format!(

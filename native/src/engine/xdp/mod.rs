@@ -47,7 +47,7 @@ use crate::engine::{LoopContext, ThreadSender, TxEngine};
 use crate::error::{Error, ErrorKind, Result, Setting};
 use crate::fields::FieldProgram;
 use crate::gate::{LoopEnd, PacketBudget};
-use crate::kernel::bpf::{load_xdp, XmitCountsValue};
+use crate::kernel::bpf::{self, load_xdp, XmitCountsValue};
 use crate::kernel::device::device_info;
 use crate::kernel::field_maps::{fill_field_maps, size_field_maps, PatchPlacement};
 use crate::kernel::netlink;
@@ -361,7 +361,7 @@ fn load_object(
     );
     let mut ebpf = loader
         .load(OBJECT)
-        .map_err(|err| Error::from_source_chain(&format!("{subject}: load"), &err))?;
+        .map_err(|err| bpf::load_error(subject, &err))?;
     fill_field_maps(&mut ebpf, programs, subject)?;
     write_patches(&ebpf, programs, frames, patches, subject)?;
     if let Some(stamping) = stamping {
