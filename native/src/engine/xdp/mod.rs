@@ -144,6 +144,9 @@ pub struct LiveTransmitter {
     ebpf: Ebpf,
     attachment: Mutex<Option<Attachment>>,
     counts: PerCpuArray<MapData, XmitCountsValue>,
+    /// The last reading of `counts`, which a failed read gives instead:
+    /// the counts only ever go up (they are Prometheus counters too).
+    last_xmit: Mutex<XmitCounts>,
     threads_left: AtomicUsize,
     /// Per template, the variant index of the next frame any thread sends.
     variant_cursors: Vec<AtomicU64>,
@@ -209,6 +212,7 @@ impl LiveTransmitter {
                 _tracing: tracing,
             })),
             counts,
+            last_xmit: Mutex::new(XmitCounts::default()),
             threads_left: AtomicUsize::new(plan.queues.len()),
             variant_cursors: plan.frames.iter().map(|_| AtomicU64::new(0)).collect(),
             patches,
@@ -241,18 +245,23 @@ impl LiveTransmitter {
         drop(attachment);
     }
 
-    /// What the driver took and dropped so far (zeros if the map cannot be read).
+    /// What the driver took and dropped so far (the last reading if the
+    /// map cannot be read now).
     pub fn xmit_counts(&self) -> XmitCounts {
-        let Ok(values) = self.counts.get(&0, 0) else {
-            return XmitCounts::default();
-        };
-        values
-            .iter()
-            .fold(XmitCounts::default(), |sum, v| XmitCounts {
-                sent: sum.sent + v.sent,
-                dropped: sum.dropped + v.dropped,
-                redirect_errors: sum.redirect_errors + v.redirect_errors,
-            })
+        let mut last = self
+            .last_xmit
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Ok(values) = self.counts.get(&0, 0) {
+            *last = values
+                .iter()
+                .fold(XmitCounts::default(), |sum, v| XmitCounts {
+                    sent: sum.sent + v.sent,
+                    dropped: sum.dropped + v.dropped,
+                    redirect_errors: sum.redirect_errors + v.redirect_errors,
+                });
+        }
+        *last
     }
 }
 
