@@ -19,8 +19,9 @@ import { engineTemplate, templateFlows, type PacketTemplate } from '../plugin/pa
 import { liveRunMetrics, runMetrics, type RunFacts } from '../report/command-metrics.js';
 import { MetricsServer } from '../report/metrics-server.js';
 import { RunReport } from '../report/run-report.js';
+import { readRun } from '../report/run-reading.js';
 import { RunReporter, type RunSample, type RunStart, type RunSummary } from '../report/run-reporter.js';
-import { arrivedStreams, expectedPackets, runStreams, type StampedReceived } from '../report/stamped-streams.js';
+import { expectedPackets, runStreams, type StampedReceived } from '../report/stamped-streams.js';
 import { onOutputClosed, OutputClosedError, outputClosed } from './output-guard.js';
 import { PluginLog } from './plugin-log.js';
 
@@ -149,11 +150,7 @@ export async function runRunCommand(flags: RunCommandFlags): Promise<void> {
   let previous: TxStats = session.stats();
   let previousCounted = rx?.counts();
   const timer = setInterval(() => {
-    // The receiver first: whatever it counted was sent before the sender's counters are read.
-    const counted = rx?.counts();
-    // Mid-run, a packet in flight is not lost yet: loss is read off the sequence numbers.
-    const stamped = rx && run.stamp ? arrivedStreams(rx.stamps(templates.length)) : undefined;
-    const now = session.stats();
+    const { tx: now, counted, stamped } = readRun(session, rx, run.stamp ? templates.length : undefined);
     const seconds = (now.elapsedNs - previous.elapsedNs) / 1e9;
     const rxPps = counted && previousCounted && seconds > 0 ? (counted.packets - previousCounted.packets) / seconds : undefined;
     previousCounted = counted;

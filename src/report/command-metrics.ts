@@ -8,7 +8,8 @@ import type { TxEngineSession } from '../engine/tx-engine.js';
 import { packageVersion } from '../paths.js';
 import type { MetricsSource } from './metrics-server.js';
 import type { MetricsSnapshot } from './prometheus-metrics.js';
-import { arrivedStreams, type StampedReceived } from './stamped-streams.js';
+import { readRun } from './run-reading.js';
+import type { StampedReceived } from './stamped-streams.js';
 
 /** What a run is, for its metrics. */
 export interface RunFacts {
@@ -41,10 +42,8 @@ export function runMetrics(run: RunFacts, tx: TxStats, rx: Counts | undefined, s
 /** A running run's counters, read at each scrape; a stream's loss so far is read off its sequence numbers. */
 export function liveRunMetrics(run: RunFacts, session: TxEngineSession, rx: RxCounter | undefined): MetricsSource {
   return () => {
-    // The receiver first: whatever it counted was sent before the sender's counters are read.
-    const counted = rx?.counts();
-    const stamped = rx && run.stampClock !== undefined ? arrivedStreams(rx.stamps(run.templates.length)) : undefined;
-    return runMetrics(run, session.stats(), counted, stamped);
+    const { tx, counted, stamped } = readRun(session, rx, run.stampClock !== undefined ? run.templates.length : undefined);
+    return runMetrics(run, tx, counted, stamped);
   };
 }
 
