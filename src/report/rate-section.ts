@@ -1,6 +1,6 @@
 /**
- * The report's rates over time: sent and received packet rates against the target, the sent bit
- * rate, loss per interval when stamped, and every sample in a folded table.
+ * The report's rates over time: sent and received packet and bit rates against the target, loss
+ * per interval when stamped, and every sample in a folded table.
  */
 import { lineChart, type Point } from '../chart/line-chart.js';
 import { el, type Markup } from '../chart/markup.js';
@@ -12,9 +12,9 @@ import type { RunRecord } from './run-record.js';
 import type { RunSample } from './run-reporter.js';
 
 export const SENT_COLOR = PALETTE[0];
+export const RECEIVED_COLOR = PALETTE[1];
 // A longer table is megabytes nobody reads in a page; --json has every sample.
 const MAX_ROWS = 10_000;
-export const RECEIVED_COLOR = PALETTE[1];
 
 export const TIME_AXIS = { title: 'time since the start (s)', format: (s: number) => `${s} s` };
 /** A percentage on an axis or in a tooltip: `0.05 %`, `-1.25 %`. */
@@ -44,6 +44,27 @@ function receivedBps(samples: readonly RunSample[], i: number): number | undefin
   return packets > 0 ? (now.pps * (now.bytes - (before?.bytes ?? 0)) * 8) / packets : 0;
 }
 
+/** One kind of rate over time, sent and received, against the target when there is one. */
+function rateChart(
+  samples: readonly RunSample[],
+  title: string,
+  axis: { title: string; unit: string; format: (v: number) => string },
+  sent: (s: RunSample, i: number) => number | undefined,
+  received: (s: RunSample, i: number) => number | undefined,
+  target: number | undefined,
+): Markup {
+  return lineChart({
+    title,
+    x: TIME_AXIS,
+    y: { title: axis.title, format: (v) => siLabel(v, axis.unit) },
+    series: [
+      { label: 'sent', color: SENT_COLOR, points: points(samples, sent, (v) => `sent ${axis.format(v)}`) },
+      { label: 'received', color: RECEIVED_COLOR, open: true, points: points(samples, received, (v) => `received ${axis.format(v)}`) },
+    ],
+    references: target === undefined ? [] : [{ label: `target ${axis.format(target)}`, y: target }],
+  });
+}
+
 /** The share of the packets expected in the interval that were lost in it (stamps: by sequence number). */
 function intervalLoss(samples: readonly RunSample[], i: number): number | undefined {
   const now = samples[i]!.received;
@@ -60,26 +81,22 @@ export function rateSection(record: RunRecord): Markup {
   }
   const received = samples.some((s) => s.received?.pps !== undefined);
   const stamped = samples.some((s) => s.received?.lost !== undefined);
-  const packetRate = lineChart({
-    title: 'Packet rate over time',
-    x: TIME_AXIS,
-    y: { title: 'packets per second', format: (v) => siLabel(v, 'pps') },
-    series: [
-      { label: 'sent', color: SENT_COLOR, points: points(samples, (s) => s.pps, (v) => `sent ${formatPps(v)}`) },
-      { label: 'received', color: RECEIVED_COLOR, open: true, points: points(samples, (s) => s.received?.pps, (v) => `received ${formatPps(v)}`) },
-    ],
-    references: start.targetPps === undefined ? [] : [{ label: `target ${formatPps(start.targetPps)}`, y: start.targetPps }],
-  });
-  const bitRate = lineChart({
-    title: 'Bit rate over time',
-    x: TIME_AXIS,
-    y: { title: 'bits per second (L2, without FCS)', format: (v) => siLabel(v, 'bit/s') },
-    series: [
-      { label: 'sent', color: SENT_COLOR, points: points(samples, (s) => s.bps, (v) => `sent ${formatBps(v)}`) },
-      { label: 'received', color: RECEIVED_COLOR, open: true, points: points(samples, (_, i) => receivedBps(samples, i), (v) => `received ${formatBps(v)}`) },
-    ],
-    references: start.targetBps === undefined ? [] : [{ label: `target ${formatBps(start.targetBps)}`, y: start.targetBps }],
-  });
+  const packetRate = rateChart(
+    samples,
+    'Packet rate over time',
+    { title: 'packets per second', unit: 'pps', format: formatPps },
+    (s) => s.pps,
+    (s) => s.received?.pps,
+    start.targetPps,
+  );
+  const bitRate = rateChart(
+    samples,
+    'Bit rate over time',
+    { title: 'bits per second (L2, without FCS)', unit: 'bit/s', format: formatBps },
+    (s) => s.bps,
+    (_, i) => receivedBps(samples, i),
+    start.targetBps,
+  );
   const loss =
     stamped &&
     lineChart({
