@@ -210,9 +210,12 @@ lab('an interface that is down is named as down', () => {
   }
 });
 
+// The user nobody, with no capability at all.
+const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
+
 lab('without root: the missing capability is named', () => {
   const result = runCli(['run', ...simpleUdpToLab, '--dev', LAB.tx, '--count', '10'], {
-    wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'],
+    wrap: AS_NOBODY,
   });
   assert.is(result.code, 1, result.stderr);
   assert.match(errorLine(result), /permission denied \(needs CAP_NET_ADMIN and CAP_NET_RAW, or root\)/);
@@ -220,7 +223,7 @@ lab('without root: the missing capability is named', () => {
 
 lab('without root, recv names what loading its XDP program needs', () => {
   const result = runCli(['recv', '--dev', LAB.tx, '--duration', '1s'], {
-    wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'],
+    wrap: AS_NOBODY,
   });
   assert.is(result.code, 1, result.stderr);
   assert.is(errorLine(result), `xdperf: interface ${LAB.tx}: XDP counter: load: permission denied (needs CAP_BPF and CAP_PERFMON, or root)`);
