@@ -13,7 +13,7 @@ export const GREY = '#777777';
 const GRID = '#e4e4e4';
 const INK = '#222222';
 
-export const FONT_SIZE = 12;
+const FONT_SIZE = 12;
 /** Roughly how wide a character of the chart font is, for laying out labels. */
 export const CHAR_WIDTH = 7;
 

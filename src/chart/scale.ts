@@ -14,7 +14,7 @@ export interface Scale {
 }
 
 /** A step of 1, 2 or 5 × 10^k near `rough`. */
-export function niceStep(rough: number): number {
+function niceStep(rough: number): number {
   const power = 10 ** Math.floor(Math.log10(rough));
   const mantissa = rough / power;
   return (mantissa < 1.5 ? 1 : mantissa < 3.5 ? 2 : mantissa < 7.5 ? 5 : 10) * power;
